@@ -1,0 +1,49 @@
+# osnova: `make run` serves the site, `make test` runs the tests. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+SYNCED := $(VENV)/.synced
+TEST_WORKERS ?= auto
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test check bench setup clean translations
+
+run: $(SYNCED)
+	$(VENV)/bin/osnova db upgrade
+	$(VENV)/bin/osnova seed-demo
+	$(VENV)/bin/osnova serve --host $(HOST) --port $(PORT)
+
+test: $(SYNCED)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+check: $(SYNCED)
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff format --check src tests scripts
+	$(VENV)/bin/mypy src
+	$(VENV)/bin/python scripts/translations.py check
+
+translations: $(SYNCED)
+	$(VENV)/bin/python scripts/translations.py update
+
+bench: $(SYNCED)
+	@echo "no benchmarks yet"
+
+setup: $(SYNCED)
+
+# uv itself comes from PyPI, pinned by hash; it then installs exactly what uv.lock says.
+$(UV): requirements/bootstrap.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --require-hashes -r requirements/bootstrap.txt
+	touch $@
+
+$(SYNCED): $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python "$$(command -v $(PYTHON))"
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

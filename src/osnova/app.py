@@ -1,0 +1,106 @@
+"""The application factory: settings → extensions → blueprints → error handlers → commands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from osnova import commands, health
+from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
+from osnova.database import configure_engine, engine_options, normalise_url
+from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager, migrate
+from osnova.headers import init_headers
+from osnova.i18n import select_locale
+from osnova.web import account, admin, auth, errors, pages
+from osnova.web.sessions import init_sessions
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+def create_app(config: Settings | None = None) -> Flask:
+    """Build an app for ``config`` (default: settings from the environment).
+
+    Raises ``ConfigError`` when the configuration is unsafe for production.
+    """
+    settings = config if config is not None else load_settings()
+    validate_for_startup(settings)
+    instance_dir = settings.instance_dir.resolve()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+
+    app = Flask("osnova", instance_path=str(instance_dir))
+    configure_flask(app, settings)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def configure_flask(app: Flask, settings: Settings) -> None:
+    app.extensions[SETTINGS_KEY] = settings
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    if secret is None:
+        secret = development_secret_key(settings.instance_dir)
+    database_url = normalise_url(settings.resolved_database_url())
+    app.config.update(
+        SECRET_KEY=secret,
+        DEBUG=settings.debug,
+        TESTING=settings.is_testing,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(database_url),
+        SQLALCHEMY_ECHO=settings.sql_echo,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_lifetime_hours),
+        REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days),
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_KEY_PREFIX=settings.rate_limit_key_prefix,
+        RATELIMIT_HEADERS_ENABLED=True,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if settings.allowed_hosts:
+        # Requests for any other Host are refused with 400 (Host header poisoning).
+        app.config["TRUSTED_HOSTS"] = list(settings.allowed_hosts)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    # Flask-Limiter keeps the first app's key prefix on its shared instance; each app that is
+    # built (several in one process under test) brings its own.
+    limiter._key_prefix = app.config["RATELIMIT_KEY_PREFIX"]
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_sessions(app)
+    init_headers(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    errors.register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    for command in commands.ALL:
+        app.cli.add_command(command)

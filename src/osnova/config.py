@@ -1,0 +1,175 @@
+"""Typed settings read from ``OSNOVA_*`` environment variables (and an optional ``.env``).
+
+One ``Settings`` object describes a deployment. Profiles (``development``, ``testing``,
+``production``) only change defaults; production additionally refuses unsafe values so a
+misconfigured server never starts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+MIN_SECRET_KEY_BYTES = 32
+OWASP_ARGON2_MEMORY_KIB = 19_456
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "secret-key",
+        "dev",
+        "development",
+        "your-secret-key",
+        "replace-me",
+        "please-change-me-to-a-long-random-string",
+    }
+)
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TESTING = "testing"
+    PRODUCTION = "production"
+
+
+class ConfigError(RuntimeError):
+    """A setting makes the configuration unsafe or unusable; the message names it."""
+
+
+def _source_root() -> Path | None:
+    """The checkout root when osnova runs from its source tree (``src`` layout), else None."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "src").is_dir() else None
+
+
+def default_instance_dir() -> Path:
+    """``instance/`` next to the source tree, or in the working directory for an installed copy."""
+    root = _source_root()
+    return (root if root is not None else Path.cwd()) / "instance"
+
+
+class Settings(BaseSettings):
+    """Every knob of a deployment; each field maps to ``OSNOVA_<FIELD>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OSNOVA_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    debug: bool = False
+    secret_key: SecretStr | None = None
+    database_url: str = "sqlite:///instance/osnova.sqlite3"
+    instance_dir: Path = Field(default_factory=default_instance_dir)
+    redis_url: str | None = None
+    media_dir: Path | None = None
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: int = 0
+    smtp_url: str | None = None
+    sentry_dsn: SecretStr | None = None
+    metrics_token: SecretStr | None = None
+    registration_open: bool = True
+    base_url: str | None = None
+    mail_from: str = "osnova <no-reply@localhost>"
+    # Sessions: idle timeout, absolute lifetime, and the "remember me" cookie (at most 30 days).
+    session_idle_minutes: int = Field(default=120, ge=1)
+    session_lifetime_hours: int = Field(default=24, ge=1)
+    remember_days: int = Field(default=30, ge=0, le=30)
+    # Brute-force limits (Flask-Limiter notation), shared by every worker when Redis is set.
+    login_failures_per_account: str = "10 per 15 minutes"
+    login_attempts_per_ip: str = "60 per 15 minutes"
+    registrations_per_ip: str = "10 per hour"
+    password_resets_per_ip: str = "10 per hour"  # noqa: S105 - a rate, not a password
+    rate_limit_key_prefix: str = "osnova"
+    # Links in mail stay valid this long.
+    reset_link_minutes: int = Field(default=60, ge=1)
+    verify_link_hours: int = Field(default=48, ge=1)
+    sql_echo: bool = False
+    # Argon2id cost; OWASP's floor is m=19 MiB, t=2, p=1. The testing profile ignores these.
+    argon2_memory_kib: int = OWASP_ARGON2_MEMORY_KIB
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def is_testing(self) -> bool:
+        return self.env is Environment.TESTING
+
+    def resolved_database_url(self) -> str:
+        """The database URL with a relative SQLite path anchored at the instance dir's parent.
+
+        ``sqlite:///instance/osnova.sqlite3`` then means the same file whatever the working
+        directory, which is what lets ``osnova db upgrade`` run from anywhere.
+        """
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return self.database_url
+        path = Path(url.database)
+        if not path.is_absolute():
+            path = self.instance_dir.resolve().parent / path
+        return url.set(database=str(path)).render_as_string(hide_password=False)
+
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir if self.media_dir is not None else self.instance_dir / "media"
+
+
+def weak_secret_reason(secret: SecretStr | None) -> str | None:
+    """Why a secret key is unacceptable for production, or None when it is fine."""
+    if secret is None or not secret.get_secret_value():
+        return "OSNOVA_SECRET_KEY is not set"
+    value = secret.get_secret_value()
+    if value.strip().lower() in PLACEHOLDER_SECRETS:
+        return "OSNOVA_SECRET_KEY is a known placeholder value"
+    if len(value.encode()) < MIN_SECRET_KEY_BYTES:
+        return f"OSNOVA_SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes"
+    return None
+
+
+def validate_for_startup(settings: Settings) -> None:
+    """Raise ConfigError with one line naming the setting when production would be unsafe."""
+    if not settings.is_production:
+        return
+    reason = weak_secret_reason(settings.secret_key)
+    if reason is not None:
+        raise ConfigError(f"refusing to start in production: {reason}")
+    if settings.debug:
+        raise ConfigError("refusing to start in production: OSNOVA_DEBUG is on")
+    if settings.argon2_memory_kib < OWASP_ARGON2_MEMORY_KIB or settings.argon2_time_cost < 2:
+        raise ConfigError(
+            "refusing to start in production: OSNOVA_ARGON2_MEMORY_KIB/OSNOVA_ARGON2_TIME_COST "
+            "are below OWASP's minimum (19456 KiB, 2 passes)"
+        )
+
+
+def development_secret_key(instance_dir: Path) -> str:
+    """A random key kept in the instance dir so all dev workers and restarts share sessions."""
+    key_file = instance_dir / "secret_key"
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.touch(mode=0o600)
+    key_file.write_text(key)
+    return key
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit overrides (used by tests)."""
+    return Settings(**overrides)

@@ -1,0 +1,158 @@
+"""Database plumbing shared by every backend: the declarative base, portable column types,
+per-dialect check constraints and connection settings.
+
+SQLite, PostgreSQL and MariaDB differ in how they spell character counts, patterns and
+time precision; this module hides those differences so ``models.py`` reads as the domain.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so constraint names match on every database."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and always returned timezone-aware.
+
+    SQLite and MariaDB have no time zone type; storing UTC everywhere keeps ordering and
+    cursor comparisons identical across backends. MariaDB gets microsecond precision.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def char_length_sql(dialect_name: str, column: str) -> str:
+    """SQL counting characters (not bytes) of a column on the given dialect."""
+    return f"length({column})" if dialect_name == "sqlite" else f"char_length({column})"
+
+
+def matches_charset_sql(dialect_name: str, column: str, charset: str) -> str:
+    """SQL true when every character of ``column`` is in the bracket expression ``charset``.
+
+    ``charset`` is the inside of a regex bracket such as ``a-z0-9_.-``.
+    """
+    if dialect_name == "sqlite":
+        return f"{column} NOT GLOB '*[^{charset}]*'"
+    if dialect_name == "postgresql":
+        return f"{column} ~ '^[{charset}]*$'"
+    # MariaDB's REGEXP follows the column collation; (?-i) makes it case-sensitive.
+    return f"{column} REGEXP '(?-i)^[{charset}]*$'"
+
+
+def is_lowercase_sql(dialect_name: str, column: str) -> str:
+    if dialect_name in ("mysql", "mariadb"):
+        return f"CAST({column} AS BINARY) = CAST(lower({column}) AS BINARY)"
+    return f"{column} = lower({column})"
+
+
+def dialect_checks(name: str, build: Any) -> list[CheckConstraint]:
+    """One CHECK constraint per dialect, each emitted only on its own database.
+
+    ``build(dialect_name)`` returns the SQL text for that dialect.
+    """
+    return [
+        CheckConstraint(build(dialect), name=name).ddl_if(dialect=dialect)
+        for dialect in ("sqlite", "postgresql", "mysql")
+    ]
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Engine keyword arguments suited to the backend named in ``url``."""
+    backend = make_url(url).get_backend_name()
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if backend == "sqlite":
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    elif backend in ("mysql", "mariadb"):
+        options["pool_recycle"] = 3600
+        # As on PostgreSQL: each statement sees what is committed (InnoDB defaults to a
+        # transaction-long snapshot, which makes a long request read stale rows).
+        options["isolation_level"] = "READ COMMITTED"
+    return options
+
+
+def normalise_url(url: str) -> str:
+    """Add the options each driver needs: utf8mb4 for MariaDB/MySQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() in ("mysql", "mariadb") and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+        return parsed.render_as_string(hide_password=False)
+    return url
+
+
+def configure_engine(engine: Engine) -> None:
+    """Turn on foreign keys, WAL and a busy timeout on every new SQLite connection."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+
+MARIADB_CHECK_VIOLATION = 4025
+
+
+def is_constraint_violation(error: BaseException) -> bool:
+    """True when the database refused a row for breaking a constraint.
+
+    PostgreSQL and SQLite raise IntegrityError (DataError for an over-long value);
+    MariaDB reports a failed CHECK as an OperationalError with code 4025.
+    """
+    if isinstance(error, IntegrityError | DataError):
+        return True
+    if isinstance(error, OperationalError):
+        args: tuple[object, ...] = getattr(error.orig, "args", ())
+        return bool(args) and args[0] == MARIADB_CHECK_VIOLATION
+    return False

@@ -1,0 +1,39 @@
+"""Domain errors raised by services; each door (web, API, CLI) maps them to its own answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the caller may not know it exists."""
+
+
+class PermissionDenied(DomainError):
+    """The caller is known but not allowed to do this."""
+
+
+class Conflict(DomainError):
+    """The change collides with stored data (a taken username, say)."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class InvalidInput(DomainError):
+    """The input breaks a rule; ``errors`` names each field and why."""
+
+    def __init__(self, errors: list[FieldError], message: str = "invalid input") -> None:
+        super().__init__(message)
+        self.errors = errors

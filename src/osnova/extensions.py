@@ -1,0 +1,34 @@
+"""Flask extensions, created unbound and bound to an app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from osnova.config import Settings
+from osnova.database import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+# No default limits: reads are left to nginx; sensitive endpoints opt in with @limiter.limit.
+limiter = Limiter(key_func=get_remote_address)
+
+
+SETTINGS_KEY = "osnova.settings"
+
+
+def current_settings() -> Settings:
+    """The settings the current app was built with."""
+    settings = current_app.extensions[SETTINGS_KEY]
+    if not isinstance(settings, Settings):
+        raise TypeError("the app was not built by osnova.create_app")
+    return settings

@@ -1,0 +1,170 @@
+"""The catalogue's tables: User, Item, ApiToken and AuditEvent.
+
+Usernames and emails are stored lower-cased and the database refuses anything else, so a
+plain UNIQUE index makes them unique case-insensitively on SQLite, PostgreSQL and MariaDB
+alike. Length and role rules are CHECK constraints: the database stays consistent even when
+a bulk loader or a console session bypasses the services.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from osnova.database import (
+    MYSQL_TABLE_OPTIONS,
+    Base,
+    UTCDateTime,
+    char_length_sql,
+    dialect_checks,
+    is_lowercase_sql,
+    matches_charset_sql,
+    utcnow,
+)
+
+USERNAME_MIN, USERNAME_MAX = 3, 32
+USERNAME_CHARSET = "a-z0-9_.-"
+EMAIL_MAX = 254
+FULL_NAME_MAX = 100
+TITLE_MAX = 200
+DESCRIPTION_MAX = 10_000
+TOKEN_NAME_MAX = 100
+
+
+class Role(StrEnum):
+    USER = "user"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
+
+
+def _between(dialect: str, column: str, low: int, high: int) -> str:
+    return f"{char_length_sql(dialect, column)} BETWEEN {low} AND {high}"
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        *dialect_checks(
+            "username_format",
+            lambda d: (
+                f"{_between(d, 'username', USERNAME_MIN, USERNAME_MAX)} AND "
+                f"{matches_charset_sql(d, 'username', USERNAME_CHARSET)}"
+            ),
+        ),
+        *dialect_checks(
+            "email_format",
+            lambda d: f"{_between(d, 'email', 3, EMAIL_MAX)} AND {is_lowercase_sql(d, 'email')}",
+        ),
+        *dialect_checks("full_name_length", lambda d: _between(d, "full_name", 0, FULL_NAME_MAX)),
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    full_name: Mapped[str] = mapped_column(String(FULL_NAME_MAX), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.USER.value)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on logout and password change: sessions carrying an older version stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    items: Mapped[list[Item]] = relationship(
+        back_populates="owner", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r} {self.role}>"
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    # The members Flask-Login expects of a signed-in user (is_active is a column).
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The id kept in the session: a version bump on the server invalidates it."""
+        return f"{self.id}.{self.session_version}"
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        *dialect_checks("title_length", lambda d: _between(d, "title", 1, TITLE_MAX)),
+        *dialect_checks(
+            "description_length", lambda d: _between(d, "description", 0, DESCRIPTION_MAX)
+        ),
+        Index("ix_items_recent", "created_at", "id"),
+        Index("ix_items_public_recent", "is_public", "created_at", "id"),
+        Index("ix_items_owner_recent", "owner_id", "created_at", "id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    image: Mapped[str | None] = mapped_column(String(255))
+    # A key from another system, so re-importing the same file updates instead of duplicating.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship(back_populates="items")
+
+    def __repr__(self) -> str:
+        return f"<Item {self.id} {self.title!r}>"
+
+
+class ApiToken(Base):
+    """A bearer token; only the sha256 of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        *dialect_checks("name_length", lambda d: _between(d, "name", 1, TOKEN_NAME_MAX)),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(TOKEN_NAME_MAX))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what to what, from where. Kept when the actor's account is deleted."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(255))
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()

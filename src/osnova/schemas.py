@@ -1,0 +1,89 @@
+"""Validation models, one per shape and direction.
+
+The same model validates an API body, an imported row and (through the same rules) a web
+form, so a rule is written once. Services accept these models, never raw dicts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from osnova.models import (
+    DESCRIPTION_MAX,
+    FULL_NAME_MAX,
+    TITLE_MAX,
+    USERNAME_MAX,
+    USERNAME_MIN,
+    Role,
+)
+
+PASSWORD_MIN, PASSWORD_MAX = 12, 128
+USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]+")
+
+
+def _check_username(value: str) -> str:
+    if not USERNAME_PATTERN.fullmatch(value):
+        raise ValueError("may contain only letters a-z, digits and the characters _ . -")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Username = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, min_length=USERNAME_MIN, max_length=USERNAME_MAX
+    ),
+    AfterValidator(_check_username),
+]
+Email = Annotated[EmailStr, AfterValidator(str.lower)]
+FullName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=FULL_NAME_MAX), AfterValidator(_no_nul)
+]
+Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
+    AfterValidator(_no_nul),
+]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX), AfterValidator(_no_nul)]
+
+
+class StrictModel(BaseModel):
+    """Unknown fields are an error: a typo or a smuggled ``role`` is never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserCreate(StrictModel):
+    """A new account as its owner describes it: no role, no activation flag."""
+
+    username: Username
+    email: Email
+    full_name: FullName = ""
+    password: Password | None = None
+
+
+class ProfileUpdate(StrictModel):
+    full_name: FullName
+
+
+class EmailChange(StrictModel):
+    email: Email
+
+
+class RoleChange(StrictModel):
+    role: Role
+
+
+class ItemCreate(StrictModel):
+    title: Title
+    description: Description = ""
+    is_public: bool = Field(default=False)

@@ -1,0 +1,63 @@
+"""Who may do what: roles map to permissions, plus ownership rules for items.
+
+This is the one place to read (and test as a table) the access rules of DESIGN.md §3.
+Views and services ask here; they never compare roles themselves.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+from osnova.models import Item, Role, User
+
+
+class Permission(StrEnum):
+    MANAGE_OWN_ITEMS = "manage_own_items"
+    MODERATE_ITEMS = "moderate_items"  # edit, unpublish or delete anyone's item
+    VIEW_PRIVATE_ITEMS = "view_private_items"
+    MANAGE_ACCOUNTS = "manage_accounts"  # list, change role, (de)activate, send reset links
+    TRANSFER_DATA = "transfer_data"  # import/export users and everyone's items
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.USER: frozenset({Permission.MANAGE_OWN_ITEMS}),
+    Role.MODERATOR: frozenset({Permission.MANAGE_OWN_ITEMS, Permission.MODERATE_ITEMS}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+class Actor(Protocol):
+    """Anything that may act: a User, or Flask-Login's anonymous user."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+
+def permissions_of(actor: Actor | None) -> frozenset[Permission]:
+    if not isinstance(actor, User) or not actor.is_active:
+        return frozenset()
+    return ROLE_PERMISSIONS.get(Role(actor.role), frozenset())
+
+
+def can(actor: Actor | None, permission: Permission) -> bool:
+    return permission in permissions_of(actor)
+
+
+def can_view_item(actor: Actor | None, item: Item) -> bool:
+    """Public items are for everyone; private ones for the owner, moderators and admins."""
+    if item.is_public:
+        return True
+    if isinstance(actor, User) and actor.is_active and actor.id == item.owner_id:
+        return True
+    return can(actor, Permission.VIEW_PRIVATE_ITEMS) or can(actor, Permission.MODERATE_ITEMS)
+
+
+def can_edit_item(actor: Actor | None, item: Item) -> bool:
+    if can(actor, Permission.MODERATE_ITEMS):
+        return True
+    return (
+        isinstance(actor, User)
+        and actor.id == item.owner_id
+        and can(actor, Permission.MANAGE_OWN_ITEMS)
+    )

@@ -1,0 +1,112 @@
+"""The signed-in user's own account: profile, email, password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from pydantic import ValidationError
+from werkzeug.wrappers import Response
+
+from osnova.errors import InvalidInput
+from osnova.extensions import current_settings, db
+from osnova.schemas import EmailChange, ProfileUpdate
+from osnova.services import accounts
+from osnova.web.auth import send_verification
+from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm
+from osnova.web.helpers import login_required, remote_addr, show_errors, signed_in_user
+from osnova.web.sessions import start_session
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(
+    profile: ProfileForm | None = None,
+    email: EmailForm | None = None,
+    password: ChangePasswordForm | None = None,
+) -> tuple[str, int]:
+    status = 200 if profile is email is password is None else 422
+    page = render_template(
+        "account/index.html",
+        profile_form=profile or ProfileForm(full_name=current_user.full_name),
+        email_form=email or EmailForm(),
+        password_form=password or ChangePasswordForm(),
+        action_form=ActionForm(),
+    )
+    return page, status
+
+
+@bp.get("")
+@login_required
+def index() -> tuple[str, int]:
+    return _page()
+
+
+@bp.post("/profile")
+@login_required
+def update_profile() -> Response | tuple[str, int]:
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            data = ProfileUpdate(full_name=form.full_name.data or "")
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            accounts.update_profile(
+                session=db.session(), user=signed_in_user(), full_name=data.full_name
+            )
+            db.session.commit()
+            flash(gettext("Your profile is saved."), "success")
+            return redirect(url_for("account.index"))
+    return _page(profile=form)
+
+
+@bp.post("/email")
+@login_required
+def change_email() -> Response | tuple[str, int]:
+    form = EmailForm()
+    if form.validate_on_submit():
+        try:
+            data = EmailChange(email=form.email.data or "")
+            accounts.change_email(session=db.session(), user=signed_in_user(), email=data.email)
+        except (ValidationError, InvalidInput) as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            send_verification(signed_in_user())
+            flash(gettext("Your email is changed. We sent a confirmation link to it."), "success")
+            return redirect(url_for("account.index"))
+    return _page(email=form)
+
+
+@bp.post("/password")
+@login_required
+def change_password() -> Response | tuple[str, int]:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                session=db.session(),
+                settings=current_settings(),
+                user=signed_in_user(),
+                current_password=form.current_password.data or "",
+                new_password=form.new_password.data or "",
+                remote_addr=remote_addr(),
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            start_session(signed_in_user())  # this browser stays signed in; all others are out
+            flash(gettext("Your password is changed. Other sessions are signed out."), "success")
+            return redirect(url_for("account.index"))
+    return _page(password=form)
+
+
+@bp.post("/verify-email")
+@login_required
+def resend_verification() -> Response:
+    if ActionForm().validate_on_submit() and current_user.email_verified_at is None:
+        send_verification(signed_in_user())
+        flash(gettext("We sent a new confirmation link."), "success")
+    return redirect(url_for("account.index"))

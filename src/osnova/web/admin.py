@@ -1,0 +1,135 @@
+"""Admin pages for accounts: search, roles, activation, reset links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from pydantic import ValidationError
+from werkzeug.wrappers import Response
+
+from osnova.errors import Conflict, NotFound
+from osnova.extensions import db
+from osnova.models import Role, User
+from osnova.schemas import RoleChange
+from osnova.services import accounts, policy
+from osnova.web.auth import send_reset_link
+from osnova.web.forms import ActionForm, ActiveForm, RoleForm
+from osnova.web.helpers import login_required, remote_addr, signed_in_user
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def admin_required(view: F) -> F:
+    """Signed-in users without the right get 403; anonymous visitors go to the login page."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not policy.can(current_user, policy.Permission.MANAGE_ACCOUNTS):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _user_or_404(user_id: int) -> User:
+    user = accounts.get_by_id(session=db.session(), user_id=user_id)
+    if user is None:
+        raise NotFound(gettext("No such user."))
+    return user
+
+
+@bp.get("/")
+@admin_required
+def index() -> Response:
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+@admin_required
+def users() -> str:
+    q = request.args.get("q", "")
+    page = accounts.list_users(
+        session=db.session(), actor=signed_in_user(), q=q, after=request.args.get("after")
+    )
+    return render_template(
+        "admin/users.html",
+        page=page,
+        q=q,
+        role_form=RoleForm(),
+        action_form=ActionForm(),
+        roles=list(Role),
+    )
+
+
+def _back() -> Response:
+    return redirect(url_for("admin.users", q=request.args.get("q", "")))
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int) -> Response:
+    form = RoleForm()
+    user = _user_or_404(user_id)
+    if form.validate_on_submit():
+        try:
+            change = RoleChange(role=form.role.data)
+            accounts.set_role(
+                session=db.session(),
+                actor=signed_in_user(),
+                user=user,
+                role=change.role,
+                remote_addr=remote_addr(),
+            )
+        except ValidationError:
+            flash(gettext("This value is not valid."), "error")
+        except Conflict as error:
+            db.session.rollback()
+            flash(gettext(error.message), "error")
+        else:
+            db.session.commit()
+            flash(gettext("Role of %(name)s changed.", name=user.username), "success")
+    else:
+        flash(gettext("The form expired. Please try again."), "error")
+    return _back()
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def change_active(user_id: int) -> Response:
+    form = ActiveForm()
+    user = _user_or_404(user_id)
+    if form.validate_on_submit() and form.active.data in ("0", "1"):
+        try:
+            accounts.set_active(
+                session=db.session(),
+                actor=signed_in_user(),
+                user=user,
+                active=form.active.data == "1",
+                remote_addr=remote_addr(),
+            )
+        except Conflict as error:
+            db.session.rollback()
+            flash(gettext(error.message), "error")
+        else:
+            db.session.commit()
+            flash(gettext("Account %(name)s updated.", name=user.username), "success")
+    else:
+        flash(gettext("The form expired. Please try again."), "error")
+    return _back()
+
+
+@bp.post("/users/<int:user_id>/send-reset")
+@admin_required
+def send_reset(user_id: int) -> Response:
+    user = _user_or_404(user_id)
+    if ActionForm().validate_on_submit() and user.is_active:
+        send_reset_link(user)
+        flash(gettext("A reset link was sent to %(email)s.", email=user.email), "success")
+    return _back()

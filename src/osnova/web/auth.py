@@ -1,0 +1,225 @@
+"""Registration, sign-in and sign-out, password reset and email verification pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from pydantic import ValidationError
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response
+
+from osnova import throttling
+from osnova.errors import InvalidInput
+from osnova.extensions import current_settings, db, limiter
+from osnova.models import User
+from osnova.schemas import UserCreate
+from osnova.services import account_links, accounts
+from osnova.services.mail import Mail, send
+from osnova.web.forms import (
+    ActionForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from osnova.web.helpers import remote_addr, safe_next, show_errors, signed_in_user, signing_key
+from osnova.web.sessions import end_session, start_session
+
+bp = Blueprint("auth", __name__)
+
+
+def _limit(setting: str) -> str:
+    return str(getattr(current_settings(), setting))
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for mail, on OSNOVA_BASE_URL when set (never the request's Host)."""
+    base = current_settings().base_url
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def send_verification(user: User) -> None:
+    token = account_links.make_verify_token(secret_key=signing_key(), user=user)
+    link = external_url("auth.verify_email", token=token)
+    body = gettext(
+        "Hello %(name)s,\n\nplease confirm your email address for osnova by opening this link "
+        "(valid for %(hours)s hours):\n\n%(link)s\n",
+        name=user.display_name,
+        hours=current_settings().verify_link_hours,
+        link=link,
+    )
+    send(settings=current_settings(), mail=Mail(user.email, gettext("Confirm your email"), body))
+
+
+def send_reset_link(user: User) -> None:
+    token = account_links.make_reset_token(secret_key=signing_key(), user=user)
+    link = external_url("auth.reset_password", token=token)
+    body = gettext(
+        "Hello %(name)s,\n\nsomeone asked to reset the password of your osnova account. If it "
+        "was you, open this link (valid for %(minutes)s minutes):\n\n%(link)s\n\n"
+        "If it was not you, ignore this message; your password stays as it is.\n",
+        name=user.display_name,
+        minutes=current_settings().reset_link_minutes,
+        link=link,
+    )
+    send(settings=current_settings(), mail=Mail(user.email, gettext("Reset your password"), body))
+
+
+def _send_already_registered(user: User) -> None:
+    body = gettext(
+        "Hello %(name)s,\n\nsomeone tried to register a new osnova account with this email "
+        "address, which already has one. If it was you, sign in, or reset your password "
+        "here:\n\n%(link)s\n",
+        name=user.display_name,
+        link=external_url("auth.forgot_password"),
+    )
+    send(settings=current_settings(), mail=Mail(user.email, gettext("Your osnova account"), body))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: _limit("registrations_per_ip"), methods=["POST"])
+def register() -> str | Response:
+    if not current_settings().registration_open:
+        abort(403, gettext("Registration is closed."))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            data = UserCreate(
+                username=form.username.data or "",
+                email=form.email.data or "",
+                full_name=form.full_name.data or "",
+                password=form.password.data or "",
+            )
+            outcome = accounts.register(
+                session=db.session(),
+                settings=current_settings(),
+                data=data,
+                remote_addr=remote_addr(),
+            )
+        except (ValidationError, InvalidInput) as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            if outcome.user is not None:
+                send_verification(outcome.user)
+            elif outcome.existing is not None:
+                _send_already_registered(outcome.existing)
+            flash(
+                gettext(
+                    "We sent a confirmation link to %(email)s. You can sign in now.",
+                    email=data.email,
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: _limit("login_attempts_per_ip"), methods=["POST"])
+def login() -> str | Response:
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        login_name = form.login.data or ""
+        user = accounts.find_by_login(session=db.session(), login=login_name)
+        key = f"user:{user.id}" if user is not None else f"login:{login_name.strip().lower()}"
+        retry_after = throttling.login_retry_after(key)
+        if retry_after is not None:
+            raise TooManyRequests(
+                gettext("Too many failed sign-ins. Try again later."), retry_after=retry_after
+            )
+        try:
+            user = accounts.authenticate(
+                session=db.session(),
+                settings=current_settings(),
+                login=login_name,
+                password=form.password.data or "",
+                remote_addr=remote_addr(),
+            )
+        except accounts.InvalidCredentials as error:
+            db.session.commit()  # keep the audit record of the failure
+            throttling.record_login_failure(key)
+            form.form_errors.append(gettext(error.message))
+        else:
+            db.session.commit()
+            start_session(user, remember=bool(form.remember.data))
+            return redirect(safe_next(form.next.data))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400, gettext("The form expired. Please try again."))
+    if current_user.is_authenticated:
+        accounts.logout(session=db.session(), user=signed_in_user(), remote_addr=remote_addr())
+        db.session.commit()
+    end_session()
+    flash(gettext("You are signed out."), "success")
+    return redirect(url_for("pages.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: _limit("password_resets_per_ip"), methods=["POST"])
+def forgot_password() -> str | Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.account_for_reset(session=db.session(), email=form.email.data or "")
+        if user is not None:
+            send_reset_link(user)
+        flash(
+            gettext("If an account uses that address, we sent it a link to reset the password."),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: _limit("password_resets_per_ip"), methods=["POST"])
+def reset_password(token: str) -> str | Response:
+    user = account_links.user_for_reset_token(
+        session=db.session(),
+        secret_key=signing_key(),
+        token=token,
+        max_age_seconds=current_settings().reset_link_minutes * 60,
+    )
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(
+                session=db.session(),
+                settings=current_settings(),
+                user=user,
+                new_password=form.password.data or "",
+                remote_addr=remote_addr(),
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            end_session()
+            flash(gettext("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.get("/email/verify/<token>")
+def verify_email(token: str) -> Response:
+    user = account_links.user_for_verify_token(
+        session=db.session(),
+        secret_key=signing_key(),
+        token=token,
+        max_age_seconds=current_settings().verify_link_hours * 3600,
+    )
+    accounts.mark_email_verified(session=db.session(), user=user)
+    db.session.commit()
+    start_session(user)
+    flash(gettext("Your email address is confirmed."), "success")
+    return redirect(url_for("account.index"))

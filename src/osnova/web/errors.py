@@ -1,0 +1,122 @@
+"""One place that turns errors into answers: an HTML page for people, problem+json for the API.
+
+Domain errors map to their HTTP status; anything unexpected rolls the session back and is
+answered with a bare 500 page that never shows a traceback outside debug. Headers an error
+carries (Retry-After, Allow, WWW-Authenticate) are kept.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+
+from osnova.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from osnova.extensions import db
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    PermissionDenied: 403,
+    Conflict: 409,
+    InvalidInput: 422,
+}
+TITLES = {
+    400: lazy_gettext("Bad request"),
+    401: lazy_gettext("Sign-in required"),
+    403: lazy_gettext("Forbidden"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Method not allowed"),
+    409: lazy_gettext("Conflict"),
+    413: lazy_gettext("Too large"),
+    415: lazy_gettext("Unsupported media type"),
+    422: lazy_gettext("Invalid input"),
+    429: lazy_gettext("Too many requests"),
+    500: lazy_gettext("Something went wrong"),
+}
+DESCRIPTIONS = {
+    400: lazy_gettext("The request could not be understood."),
+    403: lazy_gettext("You are not allowed to see this page."),
+    404: lazy_gettext("There is nothing at this address."),
+    405: lazy_gettext("This address does not accept that kind of request."),
+    413: lazy_gettext("What you sent is too large."),
+    429: lazy_gettext("Too many requests. Wait a little and try again."),
+    500: lazy_gettext("The error was recorded. Please try again later."),
+}
+KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate")
+
+
+def wants_json() -> bool:
+    """API paths always get JSON; elsewhere only a client that prefers JSON over HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(
+    status: int, detail: str | None = None, headers: Headers | None = None
+) -> Response:
+    if wants_json():
+        title = HTTPStatus(status).phrase
+        response = jsonify(type="about:blank", title=title, status=status, detail=detail or title)
+        response.mimetype = "application/problem+json"
+    else:
+        title = str(TITLES.get(status, HTTPStatus(status).phrase))
+        page = render_template("errors/error.html", status=status, title=title, detail=detail)
+        response = current_app.make_response(page)
+    response.status_code = status
+    for name in KEPT_HEADERS:
+        if headers is not None and name in headers:
+            response.headers[name] = headers[name]
+    return response
+
+
+def _friendly_description(error: HTTPException, status: int) -> str | None:
+    """Our own words for a status, unless the code that raised it chose a message."""
+    default = type(error).description
+    if error.description and error.description != default:
+        return error.description
+    known = DESCRIPTIONS.get(status)
+    return str(known) if known is not None else None
+
+
+def handle_http_exception(error: HTTPException) -> Response | HTTPException:
+    if error.code is None or error.code < 400:
+        return error
+    if isinstance(error, SecurityError):
+        # An untrusted Host: no URL can be built for it, so no page either.
+        return Response("Bad request: unknown host.\n", status=400, mimetype="text/plain")
+    return error_response(
+        error.code, _friendly_description(error, error.code), Headers(error.get_headers())
+    )
+
+
+def handle_csrf_error(_error: CSRFError) -> Response:
+    return error_response(
+        400,
+        gettext(
+            "The form expired or was not sent from this site. Please reload the page and try again."
+        ),
+    )
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    return error_response(DOMAIN_STATUS.get(type(error), 400), gettext(error.message))
+
+
+def handle_unexpected(error: Exception) -> Response:
+    db.session.rollback()
+    original = getattr(error, "original_exception", None) or error
+    current_app.logger.error("unhandled error", exc_info=original)
+    return error_response(500, str(DESCRIPTIONS[500]))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(InternalServerError, handle_unexpected)

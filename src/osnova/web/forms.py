@@ -1,0 +1,94 @@
+"""Flask-WTF forms: they carry CSRF protection and field labels.
+
+Length limits come from the same constants as the pydantic schemas; the full rules are
+applied by the schemas and services, whose errors are put back on the fields
+(see ``web.helpers.show_errors``).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from osnova.models import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX
+from osnova.schemas import PASSWORD_MAX
+
+PASSWORDS_DIFFER = _l("The two passwords differ.")
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=USERNAME_MAX)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    full_name = StringField(_l("Full name (optional)"), validators=[Length(max=FULL_NAME_MAX)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", PASSWORDS_DIFFER)],
+    )
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Username or email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", PASSWORDS_DIFFER)],
+    )
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[Length(max=FULL_NAME_MAX)])
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(_l("New email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    new_password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", PASSWORDS_DIFFER)],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs CSRF protection (log out, send a link, ...)."""
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+# Role names, listed so they are extracted for translation (templates show _(role)).
+ROLE_LABELS = (_l("user"), _l("moderator"), _l("admin"))
+
+
+class RoleForm(FlaskForm):
+    """The template renders the <select>; RoleChange (pydantic) validates the value."""
+
+    role = StringField(_l("Role"), validators=[DataRequired()])
+
+
+class ActiveForm(FlaskForm):
+    active = HiddenField(validators=[DataRequired()])

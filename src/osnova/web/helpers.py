@@ -1,0 +1,93 @@
+"""Small helpers shared by the HTML views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+import flask_login
+from flask import current_app, request
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from pydantic import ValidationError
+
+from osnova.errors import InvalidInput
+from osnova.models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Flask-Login is untyped; this keeps the views typed.
+login_required = cast(Callable[[F], F], flask_login.login_required)
+
+
+def signed_in_user() -> User:
+    """The real User behind Flask-Login's ``current_user`` proxy (views require sign-in)."""
+    user = flask_login.current_user._get_current_object()
+    if not isinstance(user, User):
+        raise TypeError("no signed-in user")
+    return user
+
+
+def remote_addr() -> str | None:
+    return request.remote_addr
+
+
+def signing_key() -> str:
+    """The app's secret key as text, for itsdangerous serializers."""
+    return str(current_app.config["SECRET_KEY"])
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """``target`` when it is a path on this site, else ``default``.
+
+    Refuses absolute URLs, scheme-relative ``//host``, backslash tricks (``/\\host``, which
+    browsers read as ``//host``), other schemes such as ``javascript:``, and control characters.
+    """
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default
+    normalised = target.replace("\\", "/")
+    parts = urlsplit(normalised)
+    if parts.scheme or parts.netloc:
+        return default
+    if not normalised.startswith("/") or normalised.startswith("//"):
+        return default
+    return target
+
+
+def validation_message(error_type: str, field: str, context: dict[str, object]) -> str:
+    """A translated message for one pydantic error."""
+    if error_type == "string_too_short":
+        return str(gettext("Use at least %(n)s characters.", n=context.get("min_length", "")))
+    if error_type == "string_too_long":
+        return str(gettext("Use at most %(n)s characters.", n=context.get("max_length", "")))
+    if error_type == "missing":
+        return str(gettext("This field is required."))
+    if field == "email":
+        return str(gettext("Enter a valid email address."))
+    if field == "username":
+        return str(gettext("Use only letters a-z, digits and the characters _ . -"))
+    return str(gettext("This value is not valid."))
+
+
+def show_errors(form: FlaskForm, error: InvalidInput | ValidationError) -> None:
+    """Attach schema or service errors to the matching form fields."""
+    if isinstance(error, ValidationError):
+        pairs = [
+            (
+                str(item["loc"][0]) if item["loc"] else "",
+                validation_message(
+                    item["type"],
+                    str(item["loc"][0]) if item["loc"] else "",
+                    dict(item.get("ctx") or {}),
+                ),
+            )
+            for item in error.errors()
+        ]
+    else:
+        pairs = [(e.field, gettext(e.message)) for e in error.errors]
+    for field_name, message in pairs:
+        field = getattr(form, field_name, None)
+        if field is not None:
+            field.errors = [*list(field.errors), message]
+        else:
+            form.form_errors.append(message)

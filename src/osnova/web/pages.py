@@ -1,0 +1,59 @@
+"""Public pages: the home page and public profiles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template
+from flask_babel import get_locale, gettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from osnova.extensions import current_settings, db
+from osnova.i18n import LANGUAGE_COOKIE, LANGUAGES
+from osnova.services import accounts, items, policy
+from osnova.web.forms import ActionForm, LanguageForm
+from osnova.web.helpers import safe_next
+
+bp = Blueprint("pages", __name__)
+LANGUAGE_COOKIE_DAYS = 365
+
+
+@bp.get("/")
+def index() -> str:
+    name = current_user.username if current_user.is_authenticated else gettext("World")
+    newest = items.list_newest_public(session=db.session())
+    return render_template("index.html", name=name, items=newest)
+
+
+@bp.post("/language")
+def switch_language() -> Response:
+    """Remember the chosen language in a cookie and go back where the visitor was."""
+    form = LanguageForm()
+    response = redirect(safe_next(form.next.data))
+    if form.validate_on_submit() and form.lang.data in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            form.lang.data,
+            max_age=LANGUAGE_COOKIE_DAYS * 86400,
+            samesite="Lax",
+            httponly=True,
+            secure=current_settings().is_production,
+        )
+    return response
+
+
+@bp.get("/user/<username>")
+def profile(username: str) -> str:
+    user = accounts.get_by_username(session=db.session(), username=username)
+    public_items = items.list_public_by_owner(session=db.session(), owner=user)
+    return render_template("user.html", user=user, items=public_items)
+
+
+@bp.app_context_processor
+def layout_context() -> dict[str, object]:
+    """What the base layout needs on every page: the navigation's forms and rights."""
+    return {
+        "nav_form": ActionForm(),
+        "languages": LANGUAGES,
+        "locale": str(get_locale() or "en"),
+        "can_manage_accounts": policy.can(current_user, policy.Permission.MANAGE_ACCOUNTS),
+    }

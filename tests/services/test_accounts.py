@@ -1,0 +1,81 @@
+"""Account service rules."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from osnova.config import Settings
+from osnova.errors import Conflict, NotFound
+from osnova.models import User
+from osnova.schemas import UserCreate
+from osnova.security import verify_password
+from osnova.services import accounts
+
+
+def new_user(**values: object) -> UserCreate:
+    data: dict[str, object] = {"username": "olena", "email": "olena@example.org"}
+    return UserCreate.model_validate(data | values)
+
+
+def test_create_user_normalises_username_and_email(session: Session, settings: Settings) -> None:
+    user = accounts.create_user(
+        session=session,
+        settings=settings,
+        data=new_user(username=" Olena ", email="Olena@Example.ORG"),
+    )
+    assert (user.username, user.email) == ("olena", "olena@example.org")
+
+
+def test_create_user_stores_an_argon2id_hash_not_the_password(
+    session: Session, settings: Settings
+) -> None:
+    user = accounts.create_user(
+        session=session, settings=settings, data=new_user(password="a long enough secret")
+    )
+    assert user.password_hash is not None
+    assert user.password_hash.startswith("$argon2id$")
+    assert "a long enough secret" not in user.password_hash
+    assert verify_password(settings, user.password_hash, "a long enough secret")
+
+
+def test_taken_username_in_other_case_is_a_conflict_and_adds_nothing(
+    session: Session, settings: Settings
+) -> None:
+    accounts.create_user(session=session, settings=settings, data=new_user())
+    session.commit()
+    with pytest.raises(Conflict):
+        accounts.create_user(
+            session=session,
+            settings=settings,
+            data=new_user(username="OLENA", email="o2@example.org"),
+        )
+    assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"username": "ab"},
+        {"username": "with space"},
+        {"email": "not-an-email"},
+        {"password": "short"},
+        {"role": "superuser"},
+        {"is_active": False},
+    ],
+)
+def test_invalid_user_data_is_refused_before_the_database(values: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        new_user(**values)
+
+
+def test_get_by_username_is_case_insensitive(session: Session, settings: Settings) -> None:
+    accounts.create_user(session=session, settings=settings, data=new_user())
+    assert accounts.get_by_username(session=session, username="OLENA").username == "olena"
+
+
+def test_get_by_username_of_an_unknown_name_is_not_found(session: Session) -> None:
+    with pytest.raises(NotFound):
+        accounts.get_by_username(session=session, username="nobody")

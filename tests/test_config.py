@@ -1,0 +1,89 @@
+"""Settings profiles and the production safety gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from osnova import create_app
+from osnova.config import ConfigError, Environment, Settings, validate_for_startup
+
+STRONG_KEY = "k" * 16 + "0123456789abcdef0123"
+
+
+def production(**values: object) -> Settings:
+    return Settings(env=Environment.PRODUCTION, _env_file=None, **values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        (None, "OSNOVA_SECRET_KEY is not set"),
+        ("", "OSNOVA_SECRET_KEY is not set"),
+        ("short-but-random-31-bytes-value", "shorter than 32 bytes"),
+        ("changeme", "known placeholder"),
+        ("please-change-me-to-a-long-random-string", "known placeholder"),
+    ],
+)
+def test_production_refuses_a_weak_secret_key(secret: str | None, reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason) as raised:
+        validate_for_startup(production(secret_key=secret))
+    assert "\n" not in str(raised.value)
+
+
+def test_production_refuses_debug() -> None:
+    with pytest.raises(ConfigError, match="OSNOVA_DEBUG"):
+        validate_for_startup(production(secret_key=STRONG_KEY, debug=True))
+
+
+def test_production_refuses_argon2_below_owasp() -> None:
+    with pytest.raises(ConfigError, match="OSNOVA_ARGON2"):
+        validate_for_startup(production(secret_key=STRONG_KEY, argon2_memory_kib=1024))
+
+
+def test_production_with_a_strong_key_builds_an_app(tmp_path: Path) -> None:
+    settings = production(
+        secret_key=STRONG_KEY,
+        instance_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}",
+    )
+    app = create_app(settings)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SECRET_KEY"] == STRONG_KEY
+
+
+def test_settings_come_from_osnova_environment_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OSNOVA_ENV", "production")
+    monkeypatch.setenv("OSNOVA_ALLOWED_HOSTS", "example.org, www.example.org")
+    monkeypatch.setenv("OSNOVA_REGISTRATION_OPEN", "false")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.is_production
+    assert settings.allowed_hosts == ["example.org", "www.example.org"]
+    assert settings.registration_open is False
+
+
+def test_development_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    def dev_app() -> str:
+        settings = Settings(
+            instance_dir=tmp_path,
+            database_url="sqlite://",
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        return str(create_app(settings).config["SECRET_KEY"])
+
+    first, second = dev_app(), dev_app()
+    assert first == second
+    assert len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_relative_sqlite_path_is_anchored_beside_the_instance_dir(tmp_path: Path) -> None:
+    settings = Settings(
+        instance_dir=tmp_path / "instance",
+        database_url="sqlite:///instance/osnova.sqlite3",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    assert settings.resolved_database_url() == f"sqlite:///{tmp_path}/instance/osnova.sqlite3"

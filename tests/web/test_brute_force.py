@@ -1,0 +1,134 @@
+"""Failed sign-ins are limited per account, in memory or shared through Redis."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import TEST_SECRET_KEY, free_port, require_env
+from tests.factories import UserFactory
+from tests.web.test_account_journey import add_user
+from tests.web_helpers import CSRF_PATTERN, log_in
+
+WRONG = "not the right password at all"
+
+
+def test_the_eleventh_wrong_password_within_15_minutes_gets_429(client: FlaskClient) -> None:
+    UserFactory(username="olena", email="olena@example.org")
+    for attempt in range(10):
+        login = "olena" if attempt % 2 else "OLENA@example.org"  # username or email: one account
+        response = log_in(client, login, WRONG)
+        assert response.status_code == 200
+        assert "Invalid username, email or password." in response.text
+    blocked = log_in(client, "olena")  # even the right password waits now
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert int(blocked.headers["Retry-After"]) <= 15 * 60
+
+
+def test_other_accounts_are_not_blocked_by_someone_elses_failures(client: FlaskClient) -> None:
+    UserFactory(username="olena")
+    UserFactory(username="taras")
+    for _ in range(10):
+        log_in(client, "olena", WRONG)
+    assert log_in(client, "taras").status_code == 302
+
+
+class RemoteBrowser:
+    """A cookie-keeping HTTP client for a real server on loopback."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
+        )
+
+    def log_in(self, login: str, password: str) -> int:
+        page = self.opener.open(f"{self.base_url}/login", timeout=10).read().decode()
+        match = CSRF_PATTERN.search(page)
+        assert match is not None
+        body = urllib.parse.urlencode(
+            {"csrf_token": match.group(1), "login": login, "password": password}
+        ).encode()
+        try:
+            with self.opener.open(f"{self.base_url}/login", data=body, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    return f"osnova-test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def second_instance(database_url: str, tmp_path: Path, redis_prefix: str) -> Iterator[str]:
+    """Another osnova, in its own gunicorn process, on the same database and Redis."""
+    redis_url = require_env("OSNOVA_TEST_REDIS_URL")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OSNOVA_")}
+    env |= {
+        "OSNOVA_ENV": "testing",
+        "OSNOVA_SECRET_KEY": TEST_SECRET_KEY,
+        "OSNOVA_DATABASE_URL": database_url,
+        "OSNOVA_INSTANCE_DIR": str(tmp_path / "second"),
+        "OSNOVA_REDIS_URL": redis_url,
+        "OSNOVA_RATE_LIMIT_KEY_PREFIX": redis_prefix,
+    }
+    osnova = str(Path(sys.executable).parent / "osnova")
+    server = subprocess.Popen(
+        [osnova, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{base_url}/healthz", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_two_instances_share_the_failure_count_through_redis(
+    make_app: Callable[..., Flask], second_instance: str, redis_prefix: str
+) -> None:
+    redis_url = require_env("OSNOVA_TEST_REDIS_URL")
+    app = make_app(redis_url=redis_url, rate_limit_key_prefix=redis_prefix)
+    add_user(app, username="olena")
+    local = app.test_client()
+    remote = RemoteBrowser(second_instance)
+    for _ in range(5):
+        assert log_in(local, "olena", WRONG).status_code == 200
+    for _ in range(5):
+        assert remote.log_in("olena", WRONG) == 200
+    assert remote.log_in("olena", "correct horse battery staple") == 429
+    assert log_in(local, "olena").status_code == 429
+    assert re.fullmatch(r"\d+", log_in(local, "olena").headers["Retry-After"])

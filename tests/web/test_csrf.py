@@ -1,0 +1,98 @@
+"""Every POST form refuses a missing or foreign CSRF token and changes nothing."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from osnova.models import User
+from tests.factories import UserFactory
+from tests.web_helpers import csrf_token, log_in
+
+
+def post_routes(app: Flask) -> set[str]:
+    return {rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set())}
+
+
+def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
+    """Each POST route with the data a real form would send (CSRF token aside)."""
+    strong = "a very long new password 9"
+    return {
+        "/register": {
+            "username": "mallory",
+            "email": "m@example.org",
+            "password": strong,
+            "password_confirm": strong,
+        },
+        "/login": {"login": "boss", "password": "correct horse battery staple"},
+        "/logout": {},
+        "/language": {"lang": "uk"},
+        "/password/forgot": {"email": "boss@example.org"},
+        "/password/reset/<token>": {"password": strong, "password_confirm": strong},
+        "/account/profile": {"full_name": "Changed Name"},
+        "/account/email": {"email": "changed@example.org"},
+        "/account/password": {
+            "current_password": "correct horse battery staple",
+            "new_password": strong,
+            "new_password_confirm": strong,
+        },
+        "/account/verify-email": {},
+        "/admin/users/<int:user_id>/role": {"role": "admin"},
+        "/admin/users/<int:user_id>/active": {"active": "0"},
+        "/admin/users/<int:user_id>/send-reset": {},
+    }
+
+
+def concrete(rule: str, target_id: int) -> str:
+    return rule.replace("<int:user_id>", str(target_id)).replace("<token>", "not-a-token")
+
+
+def snapshot(session: Session) -> list[tuple[object, ...]]:
+    session.expire_all()
+    rows = session.execute(
+        select(
+            User.username,
+            User.email,
+            User.full_name,
+            User.role,
+            User.is_active,
+            User.password_hash,
+            User.session_version,
+        ).order_by(User.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_every_post_form_is_covered_by_this_test(app: Flask) -> None:
+    assert post_routes(app) == set(form_posts(0, 0))
+
+
+def test_posts_without_a_token_are_refused_and_change_nothing(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    admin = UserFactory(username="boss", email="boss@example.org", role="admin")
+    target = UserFactory(username="target")
+    log_in(client, "boss")
+    before = snapshot(session)
+    for rule, data in form_posts(admin.id, target.id).items():
+        response = client.post(concrete(rule, target.id), data=data)
+        assert response.status_code == 400, rule
+        assert "form expired" in response.text
+    assert snapshot(session) == before
+    assert client.get("/account").status_code == 200  # still signed in: logout was refused
+
+
+def test_posts_with_another_sessions_token_are_refused(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    admin = UserFactory(username="boss", email="boss@example.org", role="admin")
+    target = UserFactory(username="target")
+    log_in(client, "boss")
+    foreign = csrf_token(app.test_client(), "/login")
+    before = snapshot(session)
+    for rule, data in form_posts(admin.id, target.id).items():
+        response = client.post(concrete(rule, target.id), data={"csrf_token": foreign, **data})
+        assert response.status_code == 400, rule
+    assert snapshot(session) == before
