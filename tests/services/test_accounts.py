@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from osnova.config import Settings
+from osnova.config import Environment, Settings
 from osnova.errors import Conflict, NotFound
 from osnova.models import User
 from osnova.schemas import UserCreate
@@ -79,3 +79,27 @@ def test_get_by_username_is_case_insensitive(session: Session, settings: Setting
 def test_get_by_username_of_an_unknown_name_is_not_found(session: Session) -> None:
     with pytest.raises(NotFound):
         accounts.get_by_username(session=session, username="nobody")
+
+
+def test_login_upgrades_a_hash_made_with_older_parameters(
+    session: Session, settings: Settings
+) -> None:
+    weaker = settings  # the testing profile hashes with the cheapest parameters
+    stronger = settings.model_copy(update={"env": Environment.DEVELOPMENT})
+    user = accounts.create_user(
+        session=session,
+        settings=weaker,
+        data=new_user(password="correct horse battery staple"),
+    )
+    old_hash = user.password_hash
+    accounts.authenticate(
+        session=session,
+        settings=stronger,
+        login="olena",
+        password="correct horse battery staple",
+        remote_addr=None,
+    )
+    assert user.password_hash != old_hash
+    assert user.password_hash is not None
+    assert "$m=19456,t=2," in user.password_hash
+    assert verify_password(stronger, user.password_hash, "correct horse battery staple")
