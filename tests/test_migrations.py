@@ -11,13 +11,16 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from osnova import create_app
+from osnova.database import include_in_autogenerate
 from osnova.extensions import db
 from tests.conftest import make_settings
 
 
 def test_migrated_schema_matches_the_models(app: Flask) -> None:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_in_autogenerate}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

@@ -9,7 +9,12 @@ from flask import Flask
 
 from osnova import commands, health
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
-from osnova.database import configure_engine, engine_options, normalise_url
+from osnova.database import (
+    configure_engine,
+    engine_options,
+    include_in_autogenerate,
+    normalise_url,
+)
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager, migrate
 from osnova.headers import init_headers
 from osnova.i18n import select_locale
@@ -75,7 +80,13 @@ def configure_flask(app: Flask, settings: Settings) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(MIGRATIONS_DIR),
+        compare_type=True,
+        include_object=include_in_autogenerate,
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Limiter keeps the first app's key prefix on its shared instance; each app that is

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     instance_dir: Path = Field(default_factory=default_instance_dir)
     redis_url: str | None = None
     media_dir: Path | None = None
+    max_image_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: int = 0
     smtp_url: str | None = None

@@ -156,3 +156,18 @@ def is_constraint_violation(error: BaseException) -> bool:
         args: tuple[object, ...] = getattr(error.orig, "args", ())
         return bool(args) and args[0] == MARIADB_CHECK_VIOLATION
     return False
+
+
+# Full-text objects that migration 0003 creates per dialect; they are not in the models.
+SEARCH_OBJECT_NAMES = frozenset(
+    {"items_fts", "search_vector", "ix_items_search_vector", "ix_items_fulltext"}
+)
+
+
+def include_in_autogenerate(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave the per-dialect search objects (and FTS5's shadow tables) out of autogenerate."""
+    if name is None:
+        return True
+    return name not in SEARCH_OBJECT_NAMES and not name.startswith("items_fts_")

@@ -37,3 +37,7 @@ class InvalidInput(DomainError):
     def __init__(self, errors: list[FieldError], message: str = "invalid input") -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class TooLarge(DomainError):
+    """The input is over a configured size limit."""

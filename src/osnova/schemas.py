@@ -87,3 +87,11 @@ class ItemCreate(StrictModel):
     title: Title
     description: Description = ""
     is_public: bool = Field(default=False)
+
+
+class ItemUpdate(StrictModel):
+    """A partial change: only the fields given are applied."""
+
+    title: Title | None = None
+    description: Description | None = None
+    is_public: bool | None = None

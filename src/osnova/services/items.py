@@ -1,41 +1,169 @@
-"""Items: the catalogue's entries, owned by users."""
+"""Items: the catalogue's entries, owned by users.
+
+Visibility and edit rights come from ``policy``; someone else's private item is reported as
+missing (NotFound), never as forbidden, so its existence is not revealed. Lists are keyset
+paginated newest first, so a deep page costs what the first one costs.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import IO, Any
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from osnova.errors import NotFound
 from osnova.models import Item, User
-from osnova.schemas import ItemCreate
+from osnova.schemas import ItemCreate, ItemUpdate
+from osnova.services import audit, cursors, images, policy
+from osnova.services.policy import Actor
+from osnova.services.search import item_matches
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+ITEM_NOT_FOUND = "There is no such item."
 
 
-def create_item(*, session: Session, owner: User, data: ItemCreate) -> Item:
+@dataclass(frozen=True)
+class ItemPage:
+    items: list[Item]
+    next_cursor: str | None
+    total: int | None = None
+
+
+def create_item(
+    *,
+    session: Session,
+    owner: User,
+    data: ItemCreate,
+    image: IO[bytes] | None = None,
+    image_rules: images.ImageRules | None = None,
+) -> Item:
+    """A new item of ``owner`` (who must be allowed to keep items)."""
+    if not policy.can(owner, policy.Permission.MANAGE_OWN_ITEMS):
+        raise policy.denied()
     item = Item(
         owner=owner, title=data.title, description=data.description, is_public=data.is_public
     )
+    if image is not None and image_rules is not None:
+        item.image = images.store_image(session=session, rules=image_rules, upload=image)
     session.add(item)
     session.flush()
     return item
 
 
-def list_newest_public(*, session: Session, limit: int = 20) -> list[Item]:
-    """The newest public items of active owners, newest first."""
-    query = (
-        select(Item)
-        .join(Item.owner)
-        .where(Item.is_public.is_(True), User.is_active.is_(True))
-        .order_by(Item.created_at.desc(), Item.id.desc())
-        .limit(limit)
-        .options(joinedload(Item.owner))
-    )
-    return list(session.scalars(query))
+def get_item(*, session: Session, actor: Actor | None, item_id: int) -> Item:
+    """The item if ``actor`` may see it; NotFound otherwise (also for a private one)."""
+    item = session.get(Item, item_id, options=[joinedload(Item.owner)])
+    if item is None or not policy.can_view_item(actor, item):
+        raise NotFound(ITEM_NOT_FOUND)
+    return item
 
 
-def list_public_by_owner(*, session: Session, owner: User, limit: int = 20) -> list[Item]:
-    query = (
-        select(Item)
-        .where(Item.owner_id == owner.id, Item.is_public.is_(True))
-        .order_by(Item.created_at.desc(), Item.id.desc())
-        .limit(limit)
+def get_item_for_edit(*, session: Session, actor: Actor | None, item_id: int) -> Item:
+    """The item if ``actor`` may change it: NotFound when hidden, PermissionDenied when only
+    visible (someone else's public item)."""
+    item = get_item(session=session, actor=actor, item_id=item_id)
+    if not policy.can_edit_item(actor, item):
+        raise policy.denied()
+    return item
+
+
+def update_item(
+    *,
+    session: Session,
+    actor: Actor | None,
+    item_id: int,
+    data: ItemUpdate,
+    image: IO[bytes] | None = None,
+    remove_image: bool = False,
+    image_rules: images.ImageRules | None = None,
+) -> Item:
+    item = get_item_for_edit(session=session, actor=actor, item_id=item_id)
+    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(item, field, value)
+    if image_rules is not None and (remove_image or image is not None) and item.image:
+        images.forget_image(session=session, rules=image_rules, name=item.image)
+        item.image = None
+    if image is not None and image_rules is not None:
+        item.image = images.store_image(session=session, rules=image_rules, upload=image)
+    if isinstance(actor, User) and actor.id != item.owner_id:
+        audit.record(session=session, action="item.moderate", actor=actor, target=f"item:{item.id}")
+    session.flush()
+    return item
+
+
+def delete_item(
+    *,
+    session: Session,
+    actor: Actor | None,
+    item_id: int,
+    image_rules: images.ImageRules | None = None,
+) -> None:
+    """Delete the item and, once that commits, its image file."""
+    item = get_item_for_edit(session=session, actor=actor, item_id=item_id)
+    if item.image and image_rules is not None:
+        images.forget_image(session=session, rules=image_rules, name=item.image)
+    audit.record(
+        session=session,
+        action="item.delete",
+        actor=actor if isinstance(actor, User) else None,
+        target=f"item:{item.id}",
+        details={"owner_id": item.owner_id},
     )
-    return list(session.scalars(query))
+    session.delete(item)
+    session.flush()
+
+
+def list_items(
+    *,
+    session: Session,
+    actor: Actor | None,
+    q: str | None = None,
+    owner: str | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    include_total: bool = False,
+) -> ItemPage:
+    """A page of items newest first, optionally matching ``q`` and of one ``owner``.
+
+    Without ``owner`` only public items of active accounts are listed. With ``owner``, the
+    owner themselves, moderators and admins also see that owner's private items.
+    """
+    limit = max(1, min(limit, MAX_LIMIT))
+    query = select(Item).join(Item.owner)
+    if owner is not None:
+        owner_user = session.scalar(select(User).where(User.username == owner.strip().lower()))
+        if owner_user is None:
+            return ItemPage([], None, 0 if include_total else None)
+        query = query.where(Item.owner_id == owner_user.id)
+        if not policy.can_see_private_items_of(actor, owner_user):
+            query = query.where(Item.is_public.is_(True), User.is_active.is_(True))
+    else:
+        query = query.where(Item.is_public.is_(True), User.is_active.is_(True))
+    if q:
+        query = query.where(item_matches(q, session.get_bind().dialect.name))
+    total = _count(session, query) if include_total else None
+    if cursor:
+        query = query.where(cursors.older_than(cursors.decode(cursor), Item.created_at, Item.id))
+    rows = list(
+        session.scalars(
+            query.order_by(Item.created_at.desc(), Item.id.desc())
+            .limit(limit + 1)
+            .options(joinedload(Item.owner))
+        )
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = cursors.encode(rows[-1].created_at, rows[-1].id)
+    return ItemPage(rows, next_cursor, total)
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def list_newest_public(*, session: Session, limit: int = DEFAULT_LIMIT) -> list[Item]:
+    """The newest public items of active owners, for the home page."""
+    return list_items(session=session, actor=None, limit=limit).items

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
+from osnova.errors import PermissionDenied
 from osnova.models import Item, Role, User
 
 
@@ -44,13 +45,29 @@ def can(actor: Actor | None, permission: Permission) -> bool:
     return permission in permissions_of(actor)
 
 
-def can_view_item(actor: Actor | None, item: Item) -> bool:
-    """Public items are for everyone; private ones for the owner, moderators and admins."""
-    if item.is_public:
-        return True
-    if isinstance(actor, User) and actor.is_active and actor.id == item.owner_id:
-        return True
+def denied() -> PermissionDenied:
+    return PermissionDenied("You are not allowed to do this.")
+
+
+def _sees_everything(actor: Actor | None) -> bool:
     return can(actor, Permission.VIEW_PRIVATE_ITEMS) or can(actor, Permission.MODERATE_ITEMS)
+
+
+def _is_self(actor: Actor | None, user_id: int) -> bool:
+    return isinstance(actor, User) and actor.is_active and actor.id == user_id
+
+
+def can_view_item(actor: Actor | None, item: Item) -> bool:
+    """Public items of active accounts are for everyone; the rest for the owner, moderators
+    and admins."""
+    if item.is_public and item.owner.is_active:
+        return True
+    return _is_self(actor, item.owner_id) or _sees_everything(actor)
+
+
+def can_see_private_items_of(actor: Actor | None, owner: User) -> bool:
+    """Whether a list of ``owner``'s items shows ``actor`` the private ones too."""
+    return _is_self(actor, owner.id) or _sees_everything(actor)
 
 
 def can_edit_item(actor: Actor | None, item: Item) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template
+from flask import Blueprint, redirect, render_template, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -44,8 +44,13 @@ def switch_language() -> Response:
 @bp.get("/user/<username>")
 def profile(username: str) -> str:
     user = accounts.get_by_username(session=db.session(), username=username)
-    public_items = items.list_public_by_owner(session=db.session(), owner=user)
-    return render_template("user.html", user=user, items=public_items)
+    page = items.list_items(
+        session=db.session(),
+        actor=None,  # the profile shows what everyone sees, also to its owner
+        owner=user.username,
+        cursor=request.args.get("cursor"),
+    )
+    return render_template("user.html", user=user, page=page, items=page.items)
 
 
 @bp.app_context_processor

@@ -1,0 +1,60 @@
+"""Opaque keyset cursors: "continue after (created_at, id)", newest first.
+
+A cursor is the base64url of the last row's timestamp and id. It carries no secret (it only
+narrows a list the caller may read anyway), so it is not signed, but anything that does not
+decode to a valid position is refused as invalid input rather than crashing a query.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from osnova.errors import FieldError, InvalidInput
+
+MAX_CURSOR_LENGTH = 128
+INVALID_CURSOR = "is not a valid cursor; use next_cursor from the previous page"
+
+
+@dataclass(frozen=True)
+class Position:
+    created_at: datetime
+    id: int
+
+
+def encode(created_at: datetime, row_id: int) -> str:
+    raw = f"{created_at.astimezone(UTC).isoformat()}|{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str) -> Position:
+    """The position in ``cursor``; InvalidInput when it was not made by ``encode``."""
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError(cursor)
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, row_id = raw.split("|")
+        created_at = datetime.fromisoformat(stamp)
+        position = Position(created_at, int(row_id))
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput([FieldError("cursor", INVALID_CURSOR)], INVALID_CURSOR) from None
+    if created_at.tzinfo is None or not 0 < position.id < 2**63:
+        raise InvalidInput([FieldError("cursor", INVALID_CURSOR)], INVALID_CURSOR)
+    return position
+
+
+def older_than(
+    position: Position,
+    created_at: InstrumentedAttribute[datetime],
+    row_id: InstrumentedAttribute[int],
+) -> ColumnElement[bool]:
+    """Rows after ``position`` in newest-first order."""
+    return or_(
+        created_at < position.created_at,
+        and_(created_at == position.created_at, row_id < position.id),
+    )

@@ -1,0 +1,47 @@
+"""Full-text matching of items, through each database's own index (migration 0003).
+
+The visitor's text is reduced to its words (Unicode letters and digits) before it reaches
+any query language, so operators, quotes, ``%``, ``_`` and ``*`` are plain text and a query
+never raises: SQLite FTS5 gets each word as a quoted string, PostgreSQL ``plainto_tsquery``,
+MariaDB a boolean-mode query that requires every word. All words must match.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, column, false, func, literal_column, select, table
+from sqlalchemy.dialects.mysql import match
+
+from osnova.models import Item
+
+MAX_TERMS = 16
+MAX_TERM_LENGTH = 64
+_WORD = re.compile(r"\w+")
+_fts = table("items_fts", column("rowid"))
+
+
+def search_terms(q: str) -> list[str]:
+    """The words of ``q``, at most 16 of at most 64 characters each."""
+    return [word[:MAX_TERM_LENGTH] for word in _WORD.findall(q)][:MAX_TERMS]
+
+
+def item_matches(q: str, dialect: str) -> ColumnElement[bool]:
+    """A WHERE condition: the item's title and description contain every word of ``q``."""
+    terms = search_terms(q)
+    if not terms:
+        return false()
+    if dialect == "sqlite":
+        fts_query = " ".join(f'"{term}"' for term in terms)
+        matching_ids = select(_fts.c.rowid).where(
+            literal_column("items_fts").op("MATCH")(fts_query)
+        )
+        return Item.id.in_(matching_ids)
+    if dialect == "postgresql":
+        vector: ColumnElement[Any] = literal_column("items.search_vector")
+        return vector.op("@@")(func.plainto_tsquery("simple", " ".join(terms)))
+    boolean_query = " ".join(f'+"{term}"' for term in terms)
+    return match(
+        Item.title.expression, Item.description.expression, against=boolean_query
+    ).in_boolean_mode()
