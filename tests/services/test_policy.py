@@ -56,6 +56,6 @@ def test_role_permissions(actor: User | None, permission: Permission, allowed: b
     ],
 )
 def test_item_rules(actor: User | None, public: bool, view: bool, edit: bool) -> None:
-    item = Item(id=10, owner_id=OWNER.id, title="t", is_public=public)
+    item = Item(id=10, owner_id=OWNER.id, owner=OWNER, title="t", is_public=public)
     assert can_view_item(actor, item) is view
     assert can_edit_item(actor, item) is edit

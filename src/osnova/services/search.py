@@ -3,7 +3,8 @@
 The visitor's text is reduced to its words (Unicode letters and digits) before it reaches
 any query language, so operators, quotes, ``%``, ``_`` and ``*`` are plain text and a query
 never raises: SQLite FTS5 gets each word as a quoted string, PostgreSQL ``plainto_tsquery``,
-MariaDB a boolean-mode query that requires every word. All words must match.
+MariaDB a boolean-mode query that requires every word. All words must match (on MariaDB,
+words under three letters and InnoDB's stopwords are not indexed, so they are ignored).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from osnova.models import Item
 
 MAX_TERMS = 16
 MAX_TERM_LENGTH = 64
+MARIADB_MIN_WORD = 3
 _WORD = re.compile(r"\w+")
 _fts = table("items_fts", column("rowid"))
 
@@ -41,7 +43,12 @@ def item_matches(q: str, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         vector: ColumnElement[Any] = literal_column("items.search_vector")
         return vector.op("@@")(func.plainto_tsquery("simple", " ".join(terms)))
-    boolean_query = " ".join(f'+"{term}"' for term in terms)
+    # InnoDB indexes no word shorter than innodb_ft_min_token_size (3): requiring one would
+    # match nothing, so such words are left out of the query.
+    indexed = [term for term in terms if len(term) >= MARIADB_MIN_WORD]
+    if not indexed:
+        return false()
+    boolean_query = " ".join(f'+"{term}"' for term in indexed)
     return match(
         Item.title.expression, Item.description.expression, against=boolean_query
     ).in_boolean_mode()

@@ -1,0 +1,152 @@
+"""Full-text search that never chokes on hostile input, and cursors that never skip or repeat."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from osnova.errors import InvalidInput
+from osnova.models import Item, User
+from osnova.schemas import ItemUpdate
+from osnova.services import items
+from tests.factories import ItemFactory, UserFactory
+
+TITLES = [
+    "100% cotton shirt",
+    "snake_case names",
+    'a "quoted" word',
+    "star * shaped lamp",
+    "Книга про Київ",
+    "Old map of Lviv",
+    "or 1 equals 1",
+]
+
+
+def found(session: Session, q: str) -> set[str]:
+    return {item.title for item in items.list_items(session=session, actor=None, q=q).items}
+
+
+@pytest.fixture
+def catalogue(session: Session) -> None:
+    owner = UserFactory()
+    for title in TITLES:
+        ItemFactory(owner=owner, title=title, description="", is_public=True)
+
+
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("%", set()),
+        ("_", set()),
+        ("' OR 1=1--", {"or 1 equals 1"}),
+        ('"', set()),
+        ("*", set()),
+        ('"quoted', {'a "quoted" word'}),
+        ("cotton", {"100% cotton shirt"}),
+        ("книга", {"Книга про Київ"}),
+        ("Київ", {"Книга про Київ"}),
+        ("КИЇВ книга", {"Книга про Київ"}),
+        ("lviv map", {"Old map of Lviv"}),
+        ("lviv cotton", set()),
+        ("x\x00y", set()),
+    ],
+)
+def test_search_returns_only_matching_rows_for_any_input(
+    session: Session, backend: str, q: str, expected: set[str]
+) -> None:
+    if backend == "mariadb" and q == "' OR 1=1--":
+        expected = set()  # InnoDB does not index words under three letters ("or", "1")
+    assert found(session, q) == expected
+
+
+def test_search_follows_updates_and_deletions(session: Session) -> None:
+    item = ItemFactory(title="Brass compass", description="", is_public=True)
+    assert found(session, "compass") == {"Brass compass"}
+    items.update_item(
+        session=session, actor=item.owner, item_id=item.id, data=ItemUpdate(title="Brass kettle")
+    )
+    session.commit()
+    assert found(session, "compass") == set()
+    assert found(session, "kettle") == {"Brass kettle"}
+    items.delete_item(session=session, actor=item.owner, item_id=item.id)
+    session.commit()
+    assert found(session, "kettle") == set()
+
+
+def test_search_looks_at_descriptions_too(session: Session) -> None:
+    ItemFactory(title="Lamp", description="Made of green glass", is_public=True)
+    assert found(session, "glass") == {"Lamp"}
+
+
+def add_items(session: Session, owner: User, count: int, start: datetime, prefix: str) -> None:
+    """Many rows in one statement; some share a timestamp so ties are broken by id."""
+    rows = [
+        {
+            "owner_id": owner.id,
+            "title": f"{prefix} {n}",
+            "description": "",
+            "is_public": True,
+            "created_at": start + timedelta(milliseconds=n // 3),
+            "updated_at": start,
+        }
+        for n in range(count)
+    ]
+    session.execute(insert(Item), rows)
+    session.commit()
+
+
+def test_walking_every_cursor_returns_each_item_once_while_items_are_added(
+    session: Session,
+) -> None:
+    owner = UserFactory()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    add_items(session, owner, 10_000, start, "first")
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = items.list_items(session=session, actor=None, cursor=cursor, limit=100)
+        seen.extend(item.title for item in page.items)
+        pages += 1
+        if pages % 10 == 0:  # newer items arrive while someone is paging
+            add_items(session, owner, 25, datetime.now(UTC), f"late {pages}")
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    first = [title for title in seen if title.startswith("first ")]
+    assert len(first) == 10_000
+    assert len(set(first)) == 10_000
+    assert not [title for title in seen if title.startswith("late ")]
+
+
+def test_a_total_is_counted_only_when_asked(session: Session) -> None:
+    owner = UserFactory()
+    add_items(session, owner, 30, datetime(2026, 1, 1, tzinfo=UTC), "row")
+    assert items.list_items(session=session, actor=None, limit=5).total is None
+    page = items.list_items(session=session, actor=None, limit=5, include_total=True)
+    assert (len(page.items), page.total) == (5, 30)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["garbage", "", "x" * 500, "MjAyNnw1", "bm90LWEtZGF0ZXwx", "MjAyNi0wMS0wMVQwMDowMDowMHwtNQ"],
+)
+def test_a_malformed_cursor_is_invalid_input(session: Session, cursor: str) -> None:
+    ItemFactory(is_public=True)
+    if not cursor:  # an empty cursor means "from the start"
+        assert items.list_items(session=session, actor=None, cursor=cursor).items
+        return
+    with pytest.raises(InvalidInput) as caught:
+        items.list_items(session=session, actor=None, cursor=cursor)
+    assert caught.value.errors[0].field == "cursor"
+
+
+def test_the_page_size_is_kept_between_1_and_100(session: Session) -> None:
+    owner = UserFactory()
+    add_items(session, owner, 120, datetime(2026, 1, 1, tzinfo=UTC), "row")
+    assert len(items.list_items(session=session, actor=None, limit=1000).items) == 100
+    assert len(items.list_items(session=session, actor=None, limit=0).items) == 1
