@@ -18,7 +18,7 @@ from osnova.database import (
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager, migrate
 from osnova.headers import init_headers
 from osnova.i18n import select_locale
-from osnova.web import account, admin, auth, errors, pages
+from osnova.web import account, admin, auth, errors, items, pages
 from osnova.web.sessions import init_sessions
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(items.bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -40,7 +40,7 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except DomainError as exc:
-            fail(exc.message)
+            fail(exc.text)
         except ValidationError as exc:
             details = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()

@@ -6,11 +6,20 @@ from dataclasses import dataclass
 
 
 class DomainError(Exception):
-    """Base of every error a service raises on purpose."""
+    """Base of every error a service raises on purpose.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    ``message`` is English with ``%(name)s`` placeholders filled from ``params``; doors that
+    speak other languages translate ``message`` first, then fill it.
+    """
+
+    def __init__(self, message: str, params: dict[str, object] | None = None) -> None:
         self.message = message
+        self.params = params or {}
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        return self.message % self.params if self.params else self.message
 
 
 class NotFound(DomainError):

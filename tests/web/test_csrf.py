@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from osnova.models import User
-from tests.factories import UserFactory
+from osnova.models import Item, User
+from tests.factories import ItemFactory, UserFactory
 from tests.web_helpers import csrf_token, log_in
 
 
@@ -42,11 +42,18 @@ def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
         "/admin/users/<int:user_id>/role": {"role": "admin"},
         "/admin/users/<int:user_id>/active": {"active": "0"},
         "/admin/users/<int:user_id>/send-reset": {},
+        "/items/new": {"title": "Smuggled", "description": "", "is_public": "y"},
+        "/items/<int:item_id>/edit": {"title": "Defaced", "description": "x"},
+        "/items/<int:item_id>/delete": {},
     }
 
 
-def concrete(rule: str, target_id: int) -> str:
-    return rule.replace("<int:user_id>", str(target_id)).replace("<token>", "not-a-token")
+def concrete(rule: str, target_id: int, item_id: int) -> str:
+    return (
+        rule.replace("<int:user_id>", str(target_id))
+        .replace("<int:item_id>", str(item_id))
+        .replace("<token>", "not-a-token")
+    )
 
 
 def snapshot(session: Session) -> list[tuple[object, ...]]:
@@ -62,7 +69,10 @@ def snapshot(session: Session) -> list[tuple[object, ...]]:
             User.session_version,
         ).order_by(User.id)
     )
-    return [tuple(row) for row in rows]
+    items = session.execute(
+        select(Item.id, Item.title, Item.description, Item.is_public).order_by(Item.id)
+    )
+    return [tuple(row) for row in rows] + [tuple(row) for row in items]
 
 
 def test_every_post_form_is_covered_by_this_test(app: Flask) -> None:
@@ -74,10 +84,11 @@ def test_posts_without_a_token_are_refused_and_change_nothing(
 ) -> None:
     admin = UserFactory(username="boss", email="boss@example.org", role="admin")
     target = UserFactory(username="target")
+    item = ItemFactory(owner=target, title="Kept", is_public=True)
     log_in(client, "boss")
     before = snapshot(session)
     for rule, data in form_posts(admin.id, target.id).items():
-        response = client.post(concrete(rule, target.id), data=data)
+        response = client.post(concrete(rule, target.id, item.id), data=data)
         assert response.status_code == 400, rule
         assert "form expired" in response.text
     assert snapshot(session) == before
@@ -89,10 +100,13 @@ def test_posts_with_another_sessions_token_are_refused(
 ) -> None:
     admin = UserFactory(username="boss", email="boss@example.org", role="admin")
     target = UserFactory(username="target")
+    item = ItemFactory(owner=target, title="Kept", is_public=True)
     log_in(client, "boss")
     foreign = csrf_token(app.test_client(), "/login")
     before = snapshot(session)
     for rule, data in form_posts(admin.id, target.id).items():
-        response = client.post(concrete(rule, target.id), data={"csrf_token": foreign, **data})
+        response = client.post(
+            concrete(rule, target.id, item.id), data={"csrf_token": foreign, **data}
+        )
         assert response.status_code == 400, rule
     assert snapshot(session) == before

@@ -16,9 +16,10 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from osnova.errors import FieldError, InvalidInput
+from osnova.i18n import N_
 
 MAX_CURSOR_LENGTH = 128
-INVALID_CURSOR = "is not a valid cursor; use next_cursor from the previous page"
+INVALID_CURSOR = N_("This is not a valid cursor; use next_cursor from the previous page.")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from osnova.errors import FieldError, InvalidInput, TooLarge
+from osnova.i18n import N_
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -46,10 +47,10 @@ def _decode(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(BytesIO(data))
             if probe.format not in FORMATS:
-                raise _refuse("Upload a JPEG, PNG or WebP image.")
+                raise _refuse(N_("Upload a JPEG, PNG or WebP image."))
             width, height = probe.size
             if width * height > MAX_PIXELS:
-                raise _refuse("The image has too many pixels.")
+                raise _refuse(N_("The image has too many pixels."))
             probe.verify()
             picture = Image.open(BytesIO(data))
             picture.load()
@@ -60,7 +61,7 @@ def _decode(data: bytes) -> Image.Image:
         ValueError,
         Image.DecompressionBombWarning,
     ):
-        raise _refuse("The file is not a valid JPEG, PNG or WebP image.") from None
+        raise _refuse(N_("The file is not a valid JPEG, PNG or WebP image.")) from None
     return picture
 
 
@@ -86,9 +87,10 @@ def store_image(*, session: Session, rules: ImageRules, upload: IO[bytes]) -> st
     """
     data = upload.read(rules.max_bytes + 1)
     if len(data) > rules.max_bytes:
-        raise TooLarge(f"The image is larger than {rules.max_bytes // (1024 * 1024)} MiB.")
+        limit = rules.max_bytes // (1024 * 1024)
+        raise TooLarge(N_("The image is larger than %(limit)s MiB."), {"limit": limit})
     if not data:
-        raise _refuse("The file is empty.")
+        raise _refuse(N_("The file is empty."))
     picture = _decode(data)
     image_format = str(picture.format or "")
     encoded = _reencode(picture, image_format)

@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from osnova.errors import NotFound
+from osnova.i18n import N_
 from osnova.models import Item, User
 from osnova.schemas import ItemCreate, ItemUpdate
 from osnova.services import audit, cursors, images, policy
@@ -21,7 +22,7 @@ from osnova.services.policy import Actor
 from osnova.services.search import item_matches
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-ITEM_NOT_FOUND = "There is no such item."
+ITEM_NOT_FOUND = N_("There is no such item.")
 
 
 @dataclass(frozen=True)

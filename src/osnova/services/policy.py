@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from osnova.errors import PermissionDenied
+from osnova.i18n import N_
 from osnova.models import Item, Role, User
 
 
@@ -46,7 +47,7 @@ def can(actor: Actor | None, permission: Permission) -> bool:
 
 
 def denied() -> PermissionDenied:
-    return PermissionDenied("You are not allowed to do this.")
+    return PermissionDenied(N_("You are not allowed to do this."))
 
 
 def _sees_everything(actor: Actor | None) -> bool:

@@ -15,6 +15,7 @@ from osnova.services import accounts
 from osnova.web.auth import send_verification
 from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm
 from osnova.web.helpers import login_required, remote_addr, show_errors, signed_in_user
+from osnova.web.items import owner_items_page
 from osnova.web.sessions import start_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -32,6 +33,7 @@ def _page(
         email_form=email or EmailForm(),
         password_form=password or ChangePasswordForm(),
         action_form=ActionForm(),
+        my_items=owner_items_page(current_user.username),
     )
     return page, status
 

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from osnova.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from osnova.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooLarge,
+)
 from osnova.extensions import db
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
@@ -23,6 +30,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     Conflict: 409,
     InvalidInput: 422,
+    TooLarge: 413,
 }
 TITLES = {
     400: lazy_gettext("Bad request"),
@@ -66,7 +74,13 @@ def error_response(
         response.mimetype = "application/problem+json"
     else:
         title = str(TITLES.get(status, HTTPStatus(status).phrase))
-        page = render_template("errors/error.html", status=status, title=title, detail=detail)
+        page = render_template(
+            "errors/error.html",
+            status=status,
+            title=title,
+            detail=detail,
+            request_id=g.get("request_id"),
+        )
         response = current_app.make_response(page)
     response.status_code = status
     for name in KEPT_HEADERS:
@@ -105,7 +119,10 @@ def handle_csrf_error(_error: CSRFError) -> Response:
 
 
 def handle_domain_error(error: DomainError) -> Response:
-    return error_response(DOMAIN_STATUS.get(type(error), 400), gettext(error.message))
+    db.session.rollback()  # nothing of a refused operation is kept
+    return error_response(
+        DOMAIN_STATUS.get(type(error), 400), gettext(error.message, **error.params)
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from osnova.models import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX
+from osnova.models import DESCRIPTION_MAX, EMAIL_MAX, FULL_NAME_MAX, TITLE_MAX, USERNAME_MAX
 from osnova.schemas import PASSWORD_MAX
 
 PASSWORDS_DIFFER = _l("The two passwords differ.")
@@ -92,3 +100,11 @@ class RoleForm(FlaskForm):
 
 class ActiveForm(FlaskForm):
     active = HiddenField(validators=[DataRequired()])
+
+
+class ItemForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=DESCRIPTION_MAX)])
+    is_public = BooleanField(_l("Public: anyone can see it"))
+    image = FileField(_l("Image (JPEG, PNG or WebP)"))
+    remove_image = BooleanField(_l("Remove the current image"))
