@@ -57,7 +57,7 @@ def profile(username: str) -> str:
 def layout_context() -> dict[str, object]:
     """What the base layout needs on every page: the navigation's forms and rights."""
     return {
-        "nav_form": ActionForm(),
+        "nav_form": ActionForm(formdata=None),  # never reads the request body
         "languages": LANGUAGES,
         "locale": str(get_locale() or "en"),
         "can_manage_accounts": policy.can(current_user, policy.Permission.MANAGE_ACCOUNTS),

@@ -1,0 +1,91 @@
+"""Every error status gets a page in the visitor's language, never a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.factories import UserFactory
+from tests.web_helpers import csrf_token, log_in
+
+UK = {"Accept-Language": "uk"}
+WRONG = "not the right password at all"
+
+
+def bad_request(client: FlaskClient) -> TestResponse:
+    return client.post("/login", data={"login": "x", "password": "y"}, headers=UK)
+
+
+def forbidden(client: FlaskClient) -> TestResponse:
+    UserFactory(username="olena")
+    log_in(client, "olena")
+    return client.get("/admin/users", headers=UK)
+
+
+def not_found(client: FlaskClient) -> TestResponse:
+    return client.get("/items/424242", headers=UK)
+
+
+def method_not_allowed(client: FlaskClient) -> TestResponse:
+    return client.get("/logout", headers=UK)
+
+
+def too_large(client: FlaskClient) -> TestResponse:
+    body = b"x" * (17 * 1024 * 1024)
+    return client.post(
+        "/items/new", data=body, content_type="application/x-www-form-urlencoded", headers=UK
+    )
+
+
+def too_many(client: FlaskClient) -> TestResponse:
+    UserFactory(username="olena")
+    for _ in range(10):
+        log_in(client, "olena", WRONG)
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login", data={"csrf_token": token, "login": "olena", "password": WRONG}, headers=UK
+    )
+
+
+def server_error(client: FlaskClient) -> TestResponse:
+    app = client.application
+
+    def explode() -> str:
+        raise RuntimeError("internal detail")
+
+    app.add_url_rule("/explode", "explode", explode)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    return client.get("/explode", headers=UK)
+
+
+@pytest.mark.parametrize(
+    ("make_error", "status", "title"),
+    [
+        (bad_request, 400, "Некоректний запит"),
+        (forbidden, 403, "Доступ заборонено"),
+        (not_found, 404, "Не знайдено"),
+        (method_not_allowed, 405, "Метод не дозволено"),
+        (too_large, 413, "Завеликий запит"),
+        (too_many, 429, "Забагато запитів"),
+        (server_error, 500, "Щось пішло не так"),
+    ],
+    ids=["400", "403", "404", "405", "413", "429", "500"],
+)
+def test_error_pages_speak_the_visitors_language(
+    app: Flask,
+    client: FlaskClient,
+    make_error: Callable[[FlaskClient], TestResponse],
+    status: int,
+    title: str,
+) -> None:
+    response = make_error(client)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    assert '<html lang="uk">' in response.text
+    assert title in response.text
+    assert "Traceback" not in response.text
+    assert "internal detail" not in response.text
