@@ -17,7 +17,7 @@ from osnova.security import hash_password
 from tests.web.test_account_journey import add_user
 from tests.web_helpers import CSRF_PATTERN, csrf_token
 
-TRIES = 40  # the issue asks for at least 20 each; more keeps the medians steady on a busy machine
+TRIES = 40  # at least 20 each; more keeps the medians steady on a busy machine
 
 
 def timed_failure(client: FlaskClient, login: str) -> tuple[float, int, str]:
