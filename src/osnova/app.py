@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from osnova import commands, health
+from osnova import commands, health, metrics
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
 from osnova.database import (
     configure_engine,
@@ -18,6 +18,7 @@ from osnova.database import (
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager, migrate
 from osnova.headers import init_headers
 from osnova.i18n import select_locale
+from osnova.observability import init_observability, watch_pool
 from osnova.web import account, admin, auth, errors, items, pages
 from osnova.web.sessions import init_sessions
 
@@ -79,6 +80,7 @@ def configure_flask(app: Flask, settings: Settings) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    init_observability(app, app.extensions[SETTINGS_KEY])
     db.init_app(app)
     migrate.init_app(
         app,
@@ -98,10 +100,12 @@ def register_extensions(app: Flask) -> None:
     init_headers(app)
     with app.app_context():
         configure_engine(db.engine)
+        watch_pool(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)

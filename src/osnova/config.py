@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     reset_link_minutes: int = Field(default=60, ge=1)
     verify_link_hours: int = Field(default=48, ge=1)
     sql_echo: bool = False
+    log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
     # Argon2id cost; OWASP's floor is m=19 MiB, t=2, p=1. The testing profile ignores these.
     argon2_memory_kib: int = OWASP_ARGON2_MEMORY_KIB
     argon2_time_cost: int = 2

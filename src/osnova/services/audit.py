@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from osnova.metrics import LOGINS
 from osnova.models import AuditEvent, User
 
 log = logging.getLogger("osnova.audit")
@@ -36,6 +37,8 @@ def record(
         details=safe_details,
     )
     session.add(event)
+    if action.startswith("login."):
+        LOGINS.labels(action.removeprefix("login.")).inc()
     log.info(
         "audit %s",
         action,

@@ -1,0 +1,79 @@
+"""gunicorn settings for osnova (``gunicorn -c python:osnova.gunicorn_conf osnova.wsgi:app``).
+
+``osnova serve`` uses this module; ``deploy/gunicorn.conf.py`` imports it for a deployment
+and is the place to override. Values can also be set with ``GUNICORN_*``-style environment
+variables read below, or on the command line, which wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+# Prometheus multiprocess mode: every worker writes its metrics under this folder. It must be
+# in a worker's environment before the app imports prometheus_client.
+metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(
+    prefix="osnova-metrics-"
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+raw_env = [f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}"]
+
+bind = os.environ.get("OSNOVA_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("OSNOVA_WORKERS", str(min(2 * (os.cpu_count() or 1) + 1, 8))))
+worker_class = "gthread"
+threads = int(os.environ.get("OSNOVA_THREADS", "4"))
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (with jitter, so they do not all restart together).
+max_requests = 2000
+max_requests_jitter = 200
+# Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
+forwarded_allow_ips = os.environ.get("OSNOVA_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+control_socket_disable = True
+accesslog = "-"
+errorlog = "-"
+capture_output = False
+
+
+class JsonAccessLogger(Logger):  # type: ignore[misc]
+    """gunicorn's access log as one JSON object per line on stdout."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if not self.cfg.accesslog:
+            return
+        record = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "logger": "gunicorn.access",
+            "remote_addr": environ.get("REMOTE_ADDR"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "status": resp.status_code if hasattr(resp, "status_code") else resp.status,
+            "bytes": getattr(resp, "sent", None),
+            "duration_ms": round(request_time.total_seconds() * 1000, 2),
+            "request_id": environ.get("HTTP_X_REQUEST_ID"),
+            "user_agent": environ.get("HTTP_USER_AGENT"),
+        }
+        self.access_log.info(json.dumps(record))
+
+
+logger_class = JsonAccessLogger
+
+
+def on_starting(server: Any) -> None:
+    """Start with an empty metrics folder: files of an earlier run would be summed."""
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges (its counters are kept and still summed)."""
+    from prometheus_client import multiprocess  # noqa: PLC0415
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

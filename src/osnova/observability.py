@@ -1,0 +1,164 @@
+"""Logs, request ids, Prometheus metrics and Sentry: how an operator sees the app at work.
+
+- Logs are JSON lines on stderr; each request adds one line with its id, method, path,
+  status, duration, user and client address (after ProxyFix). Nothing secret is logged:
+  no bodies, cookies or headers other than the request id.
+- The request id comes from ``X-Request-ID`` when it looks sane, else it is made here; it is
+  echoed in the response, shown on error pages and attached to Sentry events.
+- Metrics live in prometheus_client's registry; under gunicorn, ``PROMETHEUS_MULTIPROC_DIR``
+  (set by ``osnova.gunicorn_conf``) makes every worker write its own file and ``/metrics``
+  sums them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+import flask_login
+from flask import Flask, Response, g, request
+from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from osnova import metrics
+from osnova.config import Settings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_LOG_FIELDS = "%(levelname)s %(name)s %(process)d %(message)s"
+log = logging.getLogger("osnova.request")
+
+
+def configure_logging(settings: Settings) -> None:
+    """One JSON handler on the root logger (idempotent: apps built again reuse it)."""
+    root = logging.getLogger()
+    if any(getattr(h, "osnova_json", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            _LOG_FIELDS,
+            rename_fields={"levelname": "level", "name": "logger", "process": "pid"},
+            timestamp="time",
+        )
+    )
+    handler.osnova_json = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(settings.log_level.upper())
+
+
+def request_id() -> str | None:
+    """The current request's id, outside a request None."""
+    value = g.get("request_id")
+    return value if isinstance(value, str) else None
+
+
+def _start_request() -> None:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    g.request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+    metrics.IN_FLIGHT.inc()
+    g.counted_in_flight = True
+
+
+def _signed_in_user_id() -> int | None:
+    user = flask_login.current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    user_id = getattr(user, "id", None)
+    return user_id if isinstance(user_id, int) else None
+
+
+def _finish_request(response: Response) -> Response:
+    response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+    started = g.get("request_started")
+    duration = time.perf_counter() - started if started is not None else 0.0
+    endpoint = request.endpoint or "unmatched"
+    metrics.REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    metrics.LATENCY.labels(endpoint, request.method).observe(duration)
+    log.info(
+        "request",
+        extra={
+            "request_id": g.get("request_id"),
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round(duration * 1000, 2),
+            "user_id": _signed_in_user_id(),
+            "remote_addr": request.remote_addr,
+        },
+    )
+    return response
+
+
+def _leave_in_flight(_error: BaseException | None) -> None:
+    if g.pop("counted_in_flight", False):
+        metrics.IN_FLIGHT.dec()
+
+
+def watch_pool(engine: Engine) -> None:
+    """Count connections checked out of the pool, for the pool gauge."""
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(*_args: Any) -> None:
+        metrics.DB_CHECKED_OUT.inc()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(*_args: Any) -> None:
+        metrics.DB_CHECKED_OUT.dec()
+
+
+def _scrub_event(event_data: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+    """No personal data leaves for Sentry: no cookies, no Authorization, no user."""
+    request_data = event_data.get("request") or {}
+    request_data.pop("cookies", None)
+    request_data.pop("data", None)
+    headers = request_data.get("headers") or {}
+    for name in list(headers):
+        if name.lower() in ("authorization", "cookie", "x-csrftoken", "set-cookie"):
+            del headers[name]
+    event_data.pop("user", None)
+    return event_data
+
+
+def init_sentry(settings: Settings) -> None:
+    if settings.sentry_dsn is None:
+        return
+    import sentry_sdk  # noqa: PLC0415 - loaded only when error reporting is on
+    from sentry_sdk.integrations.flask import FlaskIntegration  # noqa: PLC0415
+
+    sentry_sdk.init(
+        dsn=settings.sentry_dsn.get_secret_value(),
+        environment=settings.env.value,
+        send_default_pii=False,
+        integrations=[FlaskIntegration()],
+        before_send=_scrub_event,  # type: ignore[arg-type]
+        traces_sample_rate=0.0,
+    )
+
+
+def _tag_sentry_scope() -> None:
+    import sentry_sdk  # noqa: PLC0415
+
+    sentry_sdk.get_current_scope().set_tag("request_id", g.get("request_id"))
+
+
+def init_observability(app: Flask, settings: Settings) -> None:
+    configure_logging(settings)
+    if settings.trusted_proxies > 0:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
+        )
+    init_sentry(settings)
+    app.before_request(_start_request)
+    if settings.sentry_dsn is not None:
+        app.before_request(_tag_sentry_scope)
+    app.after_request(_finish_request)
+    app.teardown_request(_leave_in_flight)

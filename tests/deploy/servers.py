@@ -1,0 +1,204 @@
+"""Real gunicorn and nginx processes on loopback for the deployment tests."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.conftest import TEST_SECRET_KEY, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+BIN = Path(sys.executable).parent
+STATIC_DIR = ROOT / "src" / "osnova" / "static"
+SITE_HOST = "catalogue.example.org"  # the server_name of deploy/nginx/osnova.conf
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    host: str | None = None,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    source: str | None = None,
+) -> Answer:
+    """One HTTP request, optionally from another loopback address (``source``)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1",
+        parts.port,
+        timeout=15,
+        source_address=(source, 0) if source else None,
+    )
+    try:
+        all_headers = {"Host": host or parts.netloc, **(headers or {})}
+        connection.request(
+            method, parts.path + (f"?{parts.query}" if parts.query else ""), body, all_headers
+        )
+        response = connection.getresponse()
+        return Answer(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        )
+    finally:
+        connection.close()
+
+
+def wait_until_up(url: str, timeout: float = 30, host: str | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    headers = {"Host": host} if host else {}
+    while True:
+        try:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers, whatever the status
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def osnova_env(workdir: Path, **values: str) -> dict[str, str]:
+    (workdir / "metrics").mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OSNOVA_", "PROMETHEUS_"))}
+    env |= {
+        "OSNOVA_ENV": "testing",
+        "OSNOVA_SECRET_KEY": TEST_SECRET_KEY,
+        "OSNOVA_DATABASE_URL": f"sqlite:///{workdir / 'osnova.sqlite3'}",
+        "OSNOVA_INSTANCE_DIR": str(workdir / "instance"),
+        "OSNOVA_MEDIA_DIR": str(workdir / "media"),
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+    }
+    return env | values
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run([str(BIN / "osnova"), "db", "upgrade"], env=env, check=True, timeout=60)
+
+
+@dataclass
+class Gunicorn:
+    """gunicorn serving osnova with the shipped settings, logs captured to files."""
+
+    workdir: Path
+    env: dict[str, str]
+    workers: int = 2
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def stderr_path(self) -> Path:
+        return self.workdir / f"gunicorn-{self.port}.err"
+
+    @property
+    def stdout_path(self) -> Path:
+        return self.workdir / f"gunicorn-{self.port}.out"
+
+    def start(self) -> Gunicorn:
+        (self.workdir / "metrics").mkdir(exist_ok=True)
+        command = [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "osnova.wsgi:app",
+        ]
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.process = subprocess.Popen(command, env=self.env, stdout=out, stderr=err)
+        wait_until_up(f"{self.url}/healthz")
+        return self
+
+    def worker_pids(self) -> set[int]:
+        assert self.process is not None
+        found = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True, check=False
+        )
+        return {int(pid) for pid in found.stdout.split()}
+
+    def app_log(self) -> list[dict[str, object]]:
+        """The JSON lines the app wrote to stderr (gunicorn's own lines are skipped)."""
+        lines = self.stderr_path.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def signal(self, signum: signal.Signals) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=40)
+
+
+@dataclass
+class Nginx:
+    """nginx with the shipped server block, adapted only in paths and ports."""
+
+    workdir: Path
+    app_port: int
+    media_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def rendered_server_block(self) -> str:
+        text = (DEPLOY / "nginx" / "osnova.conf").read_text()
+        text = re.sub(r"server 127\.0\.0\.1:800[01]", f"server 127.0.0.1:{self.app_port}", text)
+        text = text.replace("listen 80", f"listen 127.0.0.1:{self.port}")
+        text = re.sub(r"\s*listen \[::\]:80[^;]*;", "", text)
+        text = text.replace(
+            "/opt/osnova/venv/lib/python3.11/site-packages/osnova/static/", f"{STATIC_DIR}/"
+        )
+        return text.replace("/var/lib/osnova/media/", f"{self.media_dir}/")
+
+    def start(self, nginx_binary: str) -> Nginx:
+        prefix = self.workdir / "nginx"
+        (prefix / "logs").mkdir(parents=True, exist_ok=True)
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        main_conf = (
+            f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\n"
+            f"error_log {prefix}/logs/error.log warn;\nevents {{ worker_connections 256; }}\n"
+            f"http {{\n  include /etc/nginx/mime.types;\n"
+            f"  access_log {prefix}/logs/access.log;\n"
+            f"  client_body_temp_path {prefix}/body;\n  proxy_temp_path {prefix}/proxy;\n"
+            f"{self.rendered_server_block()}\n}}\n"
+        )
+        (prefix / "nginx.conf").write_text(main_conf)
+        command = [nginx_binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf")]
+        self.process = subprocess.Popen([*command, "-g", "daemon off;"])
+        wait_until_up(f"{self.url}/healthz", host=SITE_HOST)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            self.process.wait(timeout=20)
