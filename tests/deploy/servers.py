@@ -40,13 +40,14 @@ def fetch(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     source: str | None = None,
+    timeout: float = 15,
 ) -> Answer:
     """One HTTP request, optionally from another loopback address (``source``)."""
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(
         parts.hostname or "127.0.0.1",
         parts.port,
-        timeout=15,
+        timeout=timeout,
         source_address=(source, 0) if source else None,
     )
     try:
