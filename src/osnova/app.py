@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from apiflask import APIFlask
 from flask import Flask
 
 from osnova import commands, health
+from osnova.api import register_api
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
 from osnova.database import (
     configure_engine,
@@ -35,7 +37,17 @@ def create_app(config: Settings | None = None) -> Flask:
     instance_dir = settings.instance_dir.resolve()
     instance_dir.mkdir(parents=True, exist_ok=True)
 
-    app = Flask("osnova", instance_path=str(instance_dir))
+    # APIFlask is a Flask whose API blueprints also yield the OpenAPI document; errors stay
+    # with web/errors.py (HTML, or problem+json under /api/).
+    app = APIFlask(
+        "osnova",
+        instance_path=str(instance_dir),
+        title="osnova API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,
+        json_errors=False,
+    )
     configure_flask(app, settings)
     register_extensions(app)
     register_blueprints(app)
@@ -106,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    register_api(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from osnova.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from osnova.api.problems import problem
+from osnova.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from osnova.extensions import db
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
@@ -58,12 +66,13 @@ def wants_json() -> bool:
 
 
 def error_response(
-    status: int, detail: str | None = None, headers: Headers | None = None
+    status: int,
+    detail: str | None = None,
+    headers: Headers | None = None,
+    errors: list[FieldError] | None = None,
 ) -> Response:
     if wants_json():
-        title = HTTPStatus(status).phrase
-        response = jsonify(type="about:blank", title=title, status=status, detail=detail or title)
-        response.mimetype = "application/problem+json"
+        response = problem(status, detail, errors or [])
     else:
         title = str(TITLES.get(status, HTTPStatus(status).phrase))
         page = render_template("errors/error.html", status=status, title=title, detail=detail)
@@ -105,7 +114,12 @@ def handle_csrf_error(_error: CSRFError) -> Response:
 
 
 def handle_domain_error(error: DomainError) -> Response:
-    return error_response(DOMAIN_STATUS.get(type(error), 400), gettext(error.message))
+    errors = None
+    if isinstance(error, InvalidInput):
+        errors = [FieldError(e.field, gettext(e.message)) for e in error.errors]
+    return error_response(
+        DOMAIN_STATUS.get(type(error), 400), gettext(error.message), errors=errors
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:
