@@ -71,6 +71,9 @@ def serve(host: str, port: int, workers: int) -> None:
         "--threads",
         "4",
         "--no-control-socket",
+        # Room for a full query string of multi-byte characters (gunicorn's maximum).
+        "--limit-request-line",
+        "8190",
         "--access-logfile",
         "-",
         "osnova.wsgi:app",

@@ -170,3 +170,33 @@ def test_registration_when_closed_is_a_problem_403(make_app: Callable[..., Flask
     client = make_app(registration_open=False).test_client()
     body = {"username": "newbie", "email": "n@example.org", "password": "a long passphrase ok"}
     assert_problem(client.post("/api/v1/users", json=body), 403)
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"text"', "3"])
+def test_a_body_that_is_not_a_json_object_is_a_422(
+    client: FlaskClient, token: str, body: str
+) -> None:
+    response = client.patch(
+        "/api/v1/users/me", data=body, headers={**bearer(token), "Content-Type": "application/json"}
+    )
+    assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("body", [{"is_public": 0}, {"title": 5}, {"is_public": "true"}])
+def test_json_types_are_not_coerced(
+    client: FlaskClient, token: str, body: dict[str, object]
+) -> None:
+    response = client.post("/api/v1/items", json={"title": "T", **body}, headers=bearer(token))
+    assert set(field_errors(assert_problem(response, 422))) == set(body)
+
+
+def test_user_list_pages_follow_an_opaque_cursor(client: FlaskClient) -> None:
+    admin = UserFactory(username="boss", role="admin")
+    for name in ("anna", "bohdan", "cyril"):
+        UserFactory(username=name)
+    headers = bearer(token_for(admin))
+    first = client.get("/api/v1/users?limit=2", headers=headers).get_json()
+    assert [u["username"] for u in first["items"]] == ["anna", "bohdan"]
+    second = client.get(f"/api/v1/users?limit=2&cursor={first['next_cursor']}", headers=headers)
+    assert [u["username"] for u in second.get_json()["items"]] == ["boss", "cyril"]
+    assert_problem(client.get("/api/v1/users?cursor=AAAA", headers=headers), 422)

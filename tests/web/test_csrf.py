@@ -47,11 +47,17 @@ def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
         "/admin/users/<int:user_id>/role": {"role": "admin"},
         "/admin/users/<int:user_id>/active": {"active": "0"},
         "/admin/users/<int:user_id>/send-reset": {},
+        "/account/tokens": {"name": "sneaky"},
+        "/account/tokens/<int:token_id>/revoke": {},
     }
 
 
 def concrete(rule: str, target_id: int) -> str:
-    return rule.replace("<int:user_id>", str(target_id)).replace("<token>", "not-a-token")
+    return (
+        rule.replace("<int:user_id>", str(target_id))
+        .replace("<token>", "not-a-token")
+        .replace("<int:token_id>", "1")
+    )
 
 
 def snapshot(session: Session) -> list[tuple[object, ...]]:

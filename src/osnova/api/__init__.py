@@ -14,6 +14,7 @@ import orjson
 from apiflask import APIBlueprint, APIFlask
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
 
 from osnova.api import auth, docs, items, problems, users
@@ -47,8 +48,15 @@ def add_cors_headers(response: Response) -> Response:
     return response
 
 
+class UsernameConverter(BaseConverter):
+    """Any path segment but ``me``, so /users/me never reaches the admin routes."""
+
+    regex = r"(?!me$)[^/]+"
+
+
 def register_api(app: Flask) -> None:
     app.json = JSONProvider(app)
+    app.url_map.converters["username"] = UsernameConverter
     app.config.update(docs.swagger_config())
     for blueprint in BLUEPRINTS:
         csrf.exempt(blueprint)

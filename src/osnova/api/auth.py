@@ -19,6 +19,7 @@ from wtforms import ValidationError
 from osnova import throttling
 from osnova.api.docs import responses
 from osnova.api.schemas import TokenIssued, TokenRequest
+from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import current_settings, db, limiter
 from osnova.models import ApiToken, User
 from osnova.services import accounts, tokens
@@ -29,6 +30,7 @@ CHALLENGE = 'Bearer realm="osnova"'
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_BODY_BYTES = 256 * 1024
+NOT_AN_OBJECT = "The body must be a JSON object."
 
 
 class BearerRequired(Unauthorized):
@@ -71,8 +73,11 @@ def authenticate_request() -> None:
 def check_request() -> None:
     """Before every API view: a bounded JSON body, then who is calling."""
     request.max_content_length = MAX_BODY_BYTES
-    if request.method in BODY_METHODS and not request.is_json:
-        raise UnsupportedMediaType("Send the body as application/json.")
+    if request.method in BODY_METHODS:
+        if not request.is_json:
+            raise UnsupportedMediaType("Send the body as application/json.")
+        if not isinstance(request.get_json(), dict):
+            raise InvalidInput([FieldError("", NOT_AN_OBJECT)], NOT_AN_OBJECT)
     authenticate_request()
 
 

@@ -87,6 +87,8 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
 def _finish_operation(operation: dict[str, Any]) -> None:
     anonymous = operation.pop("x-osnova-anonymous", False)
     operation["security"] = [{BEARER: []}, {}] if anonymous else [{BEARER: []}]
+    if "requestBody" in operation:
+        operation["requestBody"]["required"] = True
     for status, response in list(operation.get("responses", {}).items()):
         code = int(status)
         if code >= 400:

@@ -11,11 +11,10 @@ from flask import request
 
 from osnova.api.auth import caller, check_request, require_caller
 from osnova.api.docs import ANONYMOUS, responses
-from osnova.api.schemas import ItemPage, ItemPublic, ItemQuery
+from osnova.api.schemas import ItemCreate, ItemPage, ItemPublic, ItemQuery, ItemUpdate
 from osnova.errors import NotFound
 from osnova.extensions import current_settings, db
 from osnova.models import Item
-from osnova.schemas import ItemCreate, ItemUpdate
 from osnova.services import images, items
 
 bp = APIBlueprint("items", __name__, url_prefix="/api/v1/items", tag="Items")

@@ -8,24 +8,81 @@ a 422, never applied. Output models are built from the ORM rows (``from_attribut
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from osnova import schemas
 from osnova.models import TOKEN_NAME_MAX, Role
-from osnova.schemas import Email, FullName, StrictModel, UserCreate
+from osnova.schemas import Email, FullName, Password
 from osnova.services.items import DEFAULT_LIMIT, MAX_LIMIT
 from osnova.services.tokens import DEFAULT_DAYS, MAX_DAYS
 
-__all__ = ["UserCreate"]
 T = TypeVar("T")
+# JSON bodies are validated strictly: `0` is not `false` and `"1"` is not `1`, as the
+# OpenAPI document says. (Imported CSV rows use the lax shared models.)
+STRICT_BODY = ConfigDict(extra="forbid", strict=True)
 
-TokenName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TOKEN_NAME_MAX)
+
+def _query_bool(value: Any) -> Any:
+    """Query strings carry text: only ``true`` and ``false`` mean a boolean."""
+    if isinstance(value, str):
+        if value not in ("true", "false"):
+            raise ValueError("use true or false")
+        return value == "true"
+    return value
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema counts 30.0 as an integer; so does the API (``True`` stays refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+TokenName = Annotated[str, StringConstraints(max_length=TOKEN_NAME_MAX)]
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+# Short enough that a query string of multi-byte characters fits in a request line.
+Query = Annotated[str, StringConstraints(max_length=100)]
+ItemCursor = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=128),
+    Field(json_schema_extra={"format": "item-cursor"}),
 ]
-Query = Annotated[str, StringConstraints(max_length=200)]
-Cursor = Annotated[str, StringConstraints(max_length=200)]
+UserCursor = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=64),
+    Field(json_schema_extra={"format": "user-cursor"}),
+]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+
+
+class StrictModel(BaseModel):
+    model_config = STRICT_BODY
+
+
+class QueryModel(BaseModel):
+    """Query parameters arrive as text, so they are parsed, but unknown ones are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserCreate(schemas.UserCreate):
+    """A registration: as the shared model, with the password required."""
+
+    model_config = STRICT_BODY
+    password: Password
+
+
+class ItemCreate(schemas.ItemCreate):
+    model_config = STRICT_BODY
+
+
+class ItemUpdate(schemas.ItemUpdate):
+    """A partial change: only the fields given are applied."""
+
+    model_config = STRICT_BODY
 
 
 class OutputModel(BaseModel):
@@ -37,8 +94,8 @@ class TokenRequest(StrictModel):
         description="The username or the email address of the account."
     )
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
-    name: TokenName = "api"
-    expires_in_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = DEFAULT_DAYS
+    name: TokenName = Field(default="api", description="A label to recognise it by.")
+    expires_in_days: WholeNumber = Field(default=DEFAULT_DAYS, ge=1, le=MAX_DAYS)
 
 
 class TokenIssued(BaseModel):
@@ -61,7 +118,7 @@ class UserUpdate(StrictModel):
 class UserAdminUpdate(UserUpdate):
     """What an admin may change about any account."""
 
-    role: Role | None = None
+    role: Literal["user", "moderator", "admin"] | None = None
     is_active: bool | None = None
 
 
@@ -106,15 +163,15 @@ class UserPage(Page[UserPrivate]):
     """A page of accounts, ordered by username."""
 
 
-class ItemQuery(StrictModel):
+class ItemQuery(QueryModel):
     q: Query = ""
     owner: Annotated[str, StringConstraints(max_length=64)] | None = None
     limit: Limit = DEFAULT_LIMIT
-    cursor: Cursor | None = None
-    include_total: bool = False
+    cursor: ItemCursor | None = None
+    include_total: QueryBool = False
 
 
-class UserQuery(StrictModel):
+class UserQuery(QueryModel):
     q: Query = ""
     limit: Limit = DEFAULT_LIMIT
-    cursor: Cursor | None = None
+    cursor: UserCursor | None = None

@@ -23,9 +23,9 @@ from osnova.api.schemas import (
 )
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import current_settings, db, limiter
-from osnova.models import User
+from osnova.models import Role, User
 from osnova.schemas import USERNAME_PATTERN
-from osnova.services import accounts
+from osnova.services import accounts, cursors
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/v1/users", tag="Users")
 bp.before_request(check_request)
@@ -42,7 +42,6 @@ USER_EXAMPLE = {
     "last_login_at": "2026-11-24T12:05:00+00:00",
 }
 REGISTERED = "Registered. Create a token with POST /api/v1/auth/tokens."
-INVALID_CURSOR = "is not a valid cursor; use next_cursor from the previous page"
 
 
 def _registration_limit() -> str:
@@ -123,15 +122,14 @@ def update_me(body: UserUpdate) -> UserPrivate:
     responses=responses(200, 401, 403, 422),
 )
 def list_users(query: UserQuery) -> UserPage:
-    cursor = query.cursor
-    if cursor is not None and not USERNAME_PATTERN.fullmatch(cursor):
-        raise InvalidInput([FieldError("cursor", INVALID_CURSOR)], INVALID_CURSOR)
+    actor = require_caller()
+    after = cursors.decode_key(query.cursor, USERNAME_PATTERN) if query.cursor else None
     page = accounts.list_users(
-        session=db.session(), actor=require_caller(), q=query.q, after=cursor, limit=query.limit
+        session=db.session(), actor=actor, q=query.q, after=after, limit=query.limit
     )
     return UserPage(
         items=[UserPrivate.model_validate(user) for user in page.users],
-        next_cursor=page.next_cursor,
+        next_cursor=cursors.encode_key(page.next_cursor) if page.next_cursor else None,
     )
 
 
@@ -139,14 +137,14 @@ def _managed(username: str) -> User:
     return accounts.get_for_admin(session=db.session(), actor=require_caller(), username=username)
 
 
-@bp.get("/<username>")
+@bp.get("/<username:username>")
 @bp.output(UserPrivate, example=USER_EXAMPLE)
 @bp.doc(summary="Get an account (admins)", responses=responses(200, 401, 403, 404))
 def get_user(username: str) -> UserPrivate:
     return UserPrivate.model_validate(_managed(username))
 
 
-@bp.patch("/<username>")
+@bp.patch("/<username:username>")
 @bp.input(UserAdminUpdate, arg_name="body", example={"role": "moderator"})
 @bp.output(UserPrivate, example=USER_EXAMPLE)
 @bp.doc(
@@ -162,7 +160,7 @@ def update_user(username: str, body: UserAdminUpdate) -> UserPrivate:
     session, remote = db.session(), request.remote_addr
     if body.role is not None:
         accounts.set_role(
-            session=session, actor=actor, user=user, role=body.role, remote_addr=remote
+            session=session, actor=actor, user=user, role=Role(body.role), remote_addr=remote
         )
     if body.is_active is not None:
         accounts.set_active(
@@ -172,7 +170,7 @@ def update_user(username: str, body: UserAdminUpdate) -> UserPrivate:
     return UserPrivate.model_validate(user)
 
 
-@bp.delete("/<username>")
+@bp.delete("/<username:username>")
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Delete an account (admins)",

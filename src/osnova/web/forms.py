@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from osnova.models import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX
+from osnova.models import EMAIL_MAX, FULL_NAME_MAX, TOKEN_NAME_MAX, USERNAME_MAX
 from osnova.schemas import PASSWORD_MAX
 
 PASSWORDS_DIFFER = _l("The two passwords differ.")
@@ -92,3 +92,7 @@ class RoleForm(FlaskForm):
 
 class ActiveForm(FlaskForm):
     active = HiddenField(validators=[DataRequired()])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=TOKEN_NAME_MAX)])
