@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from apiflask import APIFlask
 from flask import Flask
 
-from osnova import commands, health, metrics
+from osnova import commands, health, metrics, token_commands
+from osnova.api import register_api
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
 from osnova.database import (
     configure_engine,
@@ -36,7 +38,17 @@ def create_app(config: Settings | None = None) -> Flask:
     instance_dir = settings.instance_dir.resolve()
     instance_dir.mkdir(parents=True, exist_ok=True)
 
-    app = Flask("osnova", instance_path=str(instance_dir))
+    # APIFlask is a Flask whose API blueprints also yield the OpenAPI document; errors stay
+    # with web/errors.py (HTML, or problem+json under /api/).
+    app = APIFlask(
+        "osnova",
+        instance_path=str(instance_dir),
+        title="osnova API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path=None,
+        json_errors=False,
+    )
     configure_flask(app, settings)
     register_extensions(app)
     register_blueprints(app)
@@ -111,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(items.bp)
+    register_api(app)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -120,3 +133,4 @@ def register_error_handlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     for command in commands.ALL:
         app.cli.add_command(command)
+    app.cli.add_command(token_commands.tokens_group)

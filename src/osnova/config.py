@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: int = 0
+    # Origins whose pages may call the JSON API from a browser (CORS); none by default.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     smtp_url: str | None = None
     sentry_dsn: SecretStr | None = None
     metrics_token: SecretStr | None = None
@@ -99,7 +101,7 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -37,6 +37,8 @@ max_requests_jitter = 200
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
 forwarded_allow_ips = os.environ.get("OSNOVA_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 control_socket_disable = True
+# Room for a full query string of multi-byte characters (gunicorn's maximum).
+limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
 capture_output = False

@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
 
 from osnova.models import (
     DESCRIPTION_MAX,
@@ -30,11 +39,36 @@ def _check_username(value: str) -> str:
     return value
 
 
+def _at_most(limit: int) -> BeforeValidator:
+    """Length is checked before whitespace is stripped too, as JSON Schema's maxLength is."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) > limit:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": limit},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     return value
 
+
+# The JSON-schema patterns below tell API clients (and fuzzers) the rules the validators
+# check; the validators stay the authority.
+NO_NUL = {"pattern": "^[^\\u0000]*$"}
+# Python's str.strip() whitespace, spelled out: a title needs one character outside it.
+_STRIPPED = (
+    "\\u0000\\t\\n\\u000b\\f\\r\\u001c-\\u001f \\u0085\\u00a0"
+    "\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NOT_BLANK = {"pattern": f"^[^\\u0000]*[^{_STRIPPED}][^\\u0000]*$"}
 
 Username = Annotated[
     str,
@@ -42,18 +76,31 @@ Username = Annotated[
         strip_whitespace=True, to_lower=True, min_length=USERNAME_MIN, max_length=USERNAME_MAX
     ),
     AfterValidator(_check_username),
+    _at_most(USERNAME_MAX),
+    Field(json_schema_extra={"pattern": "^[A-Za-z0-9_.-]+$"}),
 ]
 Email = Annotated[EmailStr, AfterValidator(str.lower)]
 FullName = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=FULL_NAME_MAX), AfterValidator(_no_nul)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=FULL_NAME_MAX),
+    AfterValidator(_no_nul),
+    _at_most(FULL_NAME_MAX),
+    Field(json_schema_extra=NO_NUL),
 ]
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
     AfterValidator(_no_nul),
+    _at_most(TITLE_MAX),
+    Field(json_schema_extra=NOT_BLANK),
 ]
-Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX), AfterValidator(_no_nul)]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=DESCRIPTION_MAX),
+    AfterValidator(_no_nul),
+    Field(json_schema_extra=NO_NUL),
+]
 
 
 class StrictModel(BaseModel):

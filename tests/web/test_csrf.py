@@ -13,7 +13,12 @@ from tests.web_helpers import csrf_token, log_in
 
 
 def post_routes(app: Flask) -> set[str]:
-    return {rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set())}
+    """The HTML forms' POST routes (the JSON API's CSRF rules are tested in tests/api)."""
+    return {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or set()) and not rule.rule.startswith("/api/")
+    }
 
 
 def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
@@ -45,6 +50,8 @@ def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
         "/items/new": {"title": "Smuggled", "description": "", "is_public": "y"},
         "/items/<int:item_id>/edit": {"title": "Defaced", "description": "x"},
         "/items/<int:item_id>/delete": {},
+        "/account/tokens": {"name": "sneaky"},
+        "/account/tokens/<int:token_id>/revoke": {},
     }
 
 
@@ -53,6 +60,7 @@ def concrete(rule: str, target_id: int, item_id: int) -> str:
         rule.replace("<int:user_id>", str(target_id))
         .replace("<int:item_id>", str(item_id))
         .replace("<token>", "not-a-token")
+        .replace("<int:token_id>", "1")
     )
 
 

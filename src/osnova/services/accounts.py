@@ -303,3 +303,28 @@ def list_users(
     users = list(session.scalars(query))
     next_cursor = users[limit - 1].username if len(users) > limit else None
     return UserPage(users=users[:limit], next_cursor=next_cursor)
+
+
+def get_for_admin(*, session: Session, actor: User, username: str) -> User:
+    """Any account, active or not, for an account manager; NotFound when there is none."""
+    _require_account_manager(actor)
+    user = session.scalar(select(User).where(User.username == username.lower()[:USERNAME_MAX]))
+    if user is None:
+        raise NotFound(N_("No such user."))
+    return user
+
+
+def delete_user(*, session: Session, actor: User, user: User, remote_addr: str | None) -> None:
+    """Delete an account with its items and tokens; the last active admin stays."""
+    _require_account_manager(actor)
+    _guard_last_admin(session=session, user=user)
+    audit.record(
+        session=session,
+        action="account.delete",
+        actor=actor,
+        target=f"user:{user.id}",
+        remote_addr=remote_addr,
+        details={"username": user.username},
+    )
+    session.delete(user)
+    session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -59,3 +60,21 @@ def older_than(
         created_at < position.created_at,
         and_(created_at == position.created_at, row_id < position.id),
     )
+
+
+def encode_key(key: str) -> str:
+    """An opaque cursor for a list ordered by a unique text key (usernames)."""
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def decode_key(cursor: str, pattern: re.Pattern[str]) -> str:
+    """The key in ``cursor``; InvalidInput unless it decodes to text matching ``pattern``."""
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError(cursor)
+        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput([FieldError("cursor", INVALID_CURSOR)], INVALID_CURSOR) from None
+    if not pattern.fullmatch(key):
+        raise InvalidInput([FieldError("cursor", INVALID_CURSOR)], INVALID_CURSOR)
+    return key

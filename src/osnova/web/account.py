@@ -8,12 +8,13 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from osnova.database import utcnow
 from osnova.errors import InvalidInput
 from osnova.extensions import current_settings, db
 from osnova.schemas import EmailChange, ProfileUpdate
-from osnova.services import accounts
+from osnova.services import accounts, tokens
 from osnova.web.auth import send_verification
-from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm
+from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm, TokenForm
 from osnova.web.helpers import login_required, remote_addr, show_errors, signed_in_user
 from osnova.web.items import owner_items_page
 from osnova.web.sessions import start_session
@@ -25,15 +26,21 @@ def _page(
     profile: ProfileForm | None = None,
     email: EmailForm | None = None,
     password: ChangePasswordForm | None = None,
+    token: TokenForm | None = None,
+    new_secret: str | None = None,
 ) -> tuple[str, int]:
-    status = 200 if profile is email is password is None else 422
+    status = 200 if profile is email is password is token is None else 422
     page = render_template(
         "account/index.html",
         profile_form=profile or ProfileForm(full_name=current_user.full_name),
         email_form=email or EmailForm(),
         password_form=password or ChangePasswordForm(),
+        token_form=token or TokenForm(),
         action_form=ActionForm(),
         my_items=owner_items_page(current_user.username),
+        api_tokens=tokens.list_tokens(session=db.session(), user=signed_in_user()),
+        new_secret=new_secret,
+        now=utcnow(),
     )
     return page, status
 
@@ -111,4 +118,36 @@ def resend_verification() -> Response:
     if ActionForm().validate_on_submit() and current_user.email_verified_at is None:
         send_verification(signed_in_user())
         flash(gettext("We sent a new confirmation link."), "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/tokens")
+@login_required
+def create_token() -> tuple[str, int]:
+    """Make an API token; its secret is shown in this answer only, never stored or flashed."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(token=form)
+    issued = tokens.create_token(
+        session=db.session(),
+        user=signed_in_user(),
+        name=form.name.data or "",
+        remote_addr=remote_addr(),
+    )
+    db.session.commit()
+    return _page(new_secret=issued.secret)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    if ActionForm().validate_on_submit():
+        tokens.revoke(
+            session=db.session(),
+            actor=signed_in_user(),
+            token_id=token_id,
+            remote_addr=remote_addr(),
+        )
+        db.session.commit()
+        flash(gettext("The token is revoked."), "success")
     return redirect(url_for("account.index"))

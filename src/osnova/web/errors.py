@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from osnova.api.problems import problem
 from osnova.errors import (
     Conflict,
     DomainError,
+    FieldError,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -66,12 +68,13 @@ def wants_json() -> bool:
 
 
 def error_response(
-    status: int, detail: str | None = None, headers: Headers | None = None
+    status: int,
+    detail: str | None = None,
+    headers: Headers | None = None,
+    errors: list[FieldError] | None = None,
 ) -> Response:
     if wants_json():
-        title = HTTPStatus(status).phrase
-        response = jsonify(type="about:blank", title=title, status=status, detail=detail or title)
-        response.mimetype = "application/problem+json"
+        response = problem(status, detail, errors or [])
     else:
         title = str(TITLES.get(status, HTTPStatus(status).phrase))
         page = render_template(
@@ -120,8 +123,11 @@ def handle_csrf_error(_error: CSRFError) -> Response:
 
 def handle_domain_error(error: DomainError) -> Response:
     db.session.rollback()  # nothing of a refused operation is kept
+    errors = None
+    if isinstance(error, InvalidInput):
+        errors = [FieldError(e.field, gettext(e.message)) for e in error.errors]
     return error_response(
-        DOMAIN_STATUS.get(type(error), 400), gettext(error.message, **error.params)
+        DOMAIN_STATUS.get(type(error), 400), gettext(error.message, **error.params), errors=errors
     )
 
 

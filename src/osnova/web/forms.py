@@ -20,7 +20,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from osnova.models import DESCRIPTION_MAX, EMAIL_MAX, FULL_NAME_MAX, TITLE_MAX, USERNAME_MAX
+from osnova.models import (
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    FULL_NAME_MAX,
+    TITLE_MAX,
+    TOKEN_NAME_MAX,
+    USERNAME_MAX,
+)
 from osnova.schemas import PASSWORD_MAX
 
 PASSWORDS_DIFFER = _l("The two passwords differ.")
@@ -108,3 +115,7 @@ class ItemForm(FlaskForm):
     is_public = BooleanField(_l("Public: anyone can see it"))
     image = FileField(_l("Image (JPEG, PNG or WebP)"))
     remove_image = BooleanField(_l("Remove the current image"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=TOKEN_NAME_MAX)])

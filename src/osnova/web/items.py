@@ -32,7 +32,7 @@ from osnova.services import images, items
 from osnova.web.forms import ActionForm, ItemForm
 from osnova.web.helpers import login_required, show_errors, signed_in_user
 
-bp = Blueprint("items", __name__)
+bp = Blueprint("catalogue", __name__)
 
 
 def image_rules() -> images.ImageRules:
@@ -60,11 +60,11 @@ def index() -> str:
         session=db.session(), actor=current_user, q=q or None, cursor=request.args.get("cursor")
     )
     older = (
-        url_for("items.index", **_cursor_args(q=q, cursor=page.next_cursor))
+        url_for("catalogue.index", **_cursor_args(q=q, cursor=page.next_cursor))
         if page.next_cursor
         else None
     )
-    newer = url_for("items.index", **_cursor_args(q=q)) if request.args.get("cursor") else None
+    newer = url_for("catalogue.index", **_cursor_args(q=q)) if request.args.get("cursor") else None
     return render_template("items/list.html", page=page, q=q, older=older, newer=newer)
 
 
@@ -93,7 +93,7 @@ def create() -> Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(gettext("The item is saved."), "success")
-            return redirect(url_for("items.show", item_id=item.id))
+            return redirect(url_for("catalogue.show", item_id=item.id))
     status = 422 if form.is_submitted() else 200
     return render_template("items/form.html", form=form, item=None), status
 
@@ -131,7 +131,7 @@ def edit(item_id: int) -> Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(gettext("The item is saved."), "success")
-            return redirect(url_for("items.show", item_id=item_id))
+            return redirect(url_for("catalogue.show", item_id=item_id))
     status = 422 if form.is_submitted() else 200
     return render_template("items/form.html", form=form, item=item), status
 
@@ -177,4 +177,4 @@ def owner_items_page(owner_username: str) -> items.ItemPage:
 
 
 def image_url(item: Item) -> str | None:
-    return url_for("items.media", name=item.image) if item.image else None
+    return url_for("catalogue.media", name=item.image) if item.image else None

@@ -1,0 +1,97 @@
+"""The OpenAPI document's finishing touches and the interactive docs at ``/api/docs``.
+
+Views list the statuses they can answer with ``responses(...)``; the spec processor gives
+every error status the problem+json body, adds the bearer security scheme, and marks which
+operations also work anonymously. The docs page is Swagger UI 5 served from the files the
+``flask-swagger-ui`` package ships, started by a script file: no CDN, no inline script, so
+the site's Content-Security-Policy applies unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import flask_swagger_ui
+from flask import Blueprint, Response, render_template, send_from_directory
+from werkzeug.exceptions import NotFound
+
+from osnova.api.problems import PROBLEM_SCHEMA, problem_response
+
+SWAGGER_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
+SWAGGER_FILES = frozenset(
+    {
+        "swagger-ui.css",
+        "swagger-ui-bundle.js",
+        "swagger-ui-standalone-preset.js",
+        "favicon-32x32.png",
+        "favicon-16x16.png",
+    }
+)
+ANONYMOUS = {"x-osnova-anonymous": True}
+BEARER = "bearerAuth"
+
+bp = Blueprint("api_docs", __name__, url_prefix="/api/docs")
+
+
+def responses(*statuses: int) -> list[int]:
+    """The statuses an operation documents; 500 is added, every operation can fail."""
+    return sorted({*statuses, 500})
+
+
+@bp.get("")
+def docs() -> str:
+    return render_template("api/docs.html")
+
+
+@bp.get("/assets/<name>")
+def asset(name: str) -> Response:
+    if name not in SWAGGER_FILES:
+        raise NotFound()
+    return send_from_directory(SWAGGER_DIST, name, max_age=3600)
+
+
+def swagger_config() -> dict[str, str]:
+    """APIFlask's Swagger UI settings, pointed at the local files."""
+    return {
+        "SWAGGER_UI_CSS": "/api/docs/assets/swagger-ui.css",
+        "SWAGGER_UI_BUNDLE_JS": "/api/docs/assets/swagger-ui-bundle.js",
+        "SWAGGER_UI_STANDALONE_PRESET_JS": "/api/docs/assets/swagger-ui-standalone-preset.js",
+        "DOCS_FAVICON": "/api/docs/assets/favicon-32x32.png",
+    }
+
+
+def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
+    """Problem bodies for errors, the bearer scheme, and anonymous access where allowed."""
+    if isinstance(spec, str):
+        return spec
+    components = spec.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    for name in ("HTTPError", "ValidationError"):
+        schemas.pop(name, None)
+    components["securitySchemes"] = {
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from POST /api/v1/auth/tokens.",
+        }
+    }
+    spec["servers"] = [{"url": "/"}]
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            _finish_operation(operation)
+    return spec
+
+
+def _finish_operation(operation: dict[str, Any]) -> None:
+    anonymous = operation.pop("x-osnova-anonymous", False)
+    operation["security"] = [{BEARER: []}, {}] if anonymous else [{BEARER: []}]
+    if "requestBody" in operation:
+        operation["requestBody"]["required"] = True
+    for status, response in list(operation.get("responses", {}).items()):
+        code = int(status)
+        if code >= 400:
+            operation["responses"][status] = problem_response(code)
+        elif code == 204:
+            response.pop("content", None)

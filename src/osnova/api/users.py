@@ -1,0 +1,187 @@
+"""Accounts over JSON: registration, one's own account, and account management for admins.
+
+Role and activation changes go through ``accounts.set_role`` / ``accounts.set_active``,
+which keep the last active admin; a plain account holder's body cannot even name them.
+"""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import request
+from werkzeug.exceptions import Forbidden
+
+from osnova.api.auth import check_request, require_caller
+from osnova.api.docs import ANONYMOUS, responses
+from osnova.api.schemas import (
+    Registered,
+    UserAdminUpdate,
+    UserCreate,
+    UserPage,
+    UserPrivate,
+    UserQuery,
+    UserUpdate,
+)
+from osnova.errors import FieldError, InvalidInput
+from osnova.extensions import current_settings, db, limiter
+from osnova.models import Role, User
+from osnova.schemas import USERNAME_PATTERN
+from osnova.services import accounts, cursors
+
+bp = APIBlueprint("users", __name__, url_prefix="/api/v1/users", tag="Users")
+bp.before_request(check_request)
+
+USER_EXAMPLE = {
+    "id": 7,
+    "username": "olena",
+    "full_name": "Olena Kovalenko",
+    "email": "olena@example.org",
+    "role": "user",
+    "is_active": True,
+    "email_verified_at": None,
+    "created_at": "2026-11-24T12:00:00+00:00",
+    "last_login_at": "2026-11-24T12:05:00+00:00",
+}
+REGISTERED = "Registered. Create a token with POST /api/v1/auth/tokens."
+
+
+def _registration_limit() -> str:
+    return current_settings().registrations_per_ip
+
+
+@bp.post("")
+@limiter.limit(_registration_limit)
+@bp.input(
+    UserCreate,
+    arg_name="body",
+    example={
+        "username": "olena",
+        "email": "olena@example.org",
+        "full_name": "Olena Kovalenko",
+        "password": "a long and unusual passphrase",
+    },
+)
+@bp.output(Registered, status_code=202, example={"detail": REGISTERED})
+@bp.doc(
+    summary="Register",
+    description="Open while registration is enabled. The answer is the same whether or not "
+    "the email address already has an account, so it cannot be used to probe addresses.",
+    responses=responses(202, 400, 401, 403, 413, 415, 422, 429),
+    extensions=ANONYMOUS,
+)
+def register(body: UserCreate) -> tuple[Registered, int]:
+    if not current_settings().registration_open:
+        raise Forbidden("Registration is closed.")
+    if not body.password:
+        raise InvalidInput([FieldError("password", "Field required")], "A password is required.")
+    accounts.register(
+        session=db.session(),
+        settings=current_settings(),
+        data=body,
+        remote_addr=request.remote_addr,
+    )
+    db.session.commit()
+    return Registered(detail=REGISTERED), 202
+
+
+@bp.get("/me")
+@bp.output(UserPrivate, example=USER_EXAMPLE)
+@bp.doc(summary="My account", responses=responses(200, 401))
+def get_me() -> UserPrivate:
+    return UserPrivate.model_validate(require_caller())
+
+
+def _apply(user: User, body: UserUpdate) -> None:
+    session = db.session()
+    if body.full_name is not None:
+        accounts.update_profile(session=session, user=user, full_name=body.full_name)
+    if body.email is not None:
+        accounts.change_email(session=session, user=user, email=body.email)
+
+
+@bp.patch("/me")
+@bp.input(UserUpdate, arg_name="body", example={"full_name": "Olena K."})
+@bp.output(UserPrivate, example=USER_EXAMPLE)
+@bp.doc(
+    summary="Change my account",
+    description="A new email address needs verifying again.",
+    responses=responses(200, 400, 401, 413, 415, 422),
+)
+def update_me(body: UserUpdate) -> UserPrivate:
+    user = require_caller()
+    _apply(user, body)
+    db.session.commit()
+    return UserPrivate.model_validate(user)
+
+
+@bp.get("")
+@bp.input(UserQuery, location="query", arg_name="query")
+@bp.output(UserPage, example={"items": [USER_EXAMPLE], "next_cursor": None})
+@bp.doc(
+    summary="List accounts (admins)",
+    description="Ordered by username; `q` matches username, email or name.",
+    responses=responses(200, 401, 403, 422),
+)
+def list_users(query: UserQuery) -> UserPage:
+    actor = require_caller()
+    after = cursors.decode_key(query.cursor, USERNAME_PATTERN) if query.cursor else None
+    page = accounts.list_users(
+        session=db.session(), actor=actor, q=query.q, after=after, limit=query.limit
+    )
+    return UserPage(
+        items=[UserPrivate.model_validate(user) for user in page.users],
+        next_cursor=cursors.encode_key(page.next_cursor) if page.next_cursor else None,
+    )
+
+
+def _managed(username: str) -> User:
+    return accounts.get_for_admin(session=db.session(), actor=require_caller(), username=username)
+
+
+@bp.get("/<username:username>")
+@bp.output(UserPrivate, example=USER_EXAMPLE)
+@bp.doc(summary="Get an account (admins)", responses=responses(200, 401, 403, 404))
+def get_user(username: str) -> UserPrivate:
+    return UserPrivate.model_validate(_managed(username))
+
+
+@bp.patch("/<username:username>")
+@bp.input(UserAdminUpdate, arg_name="body", example={"role": "moderator"})
+@bp.output(UserPrivate, example=USER_EXAMPLE)
+@bp.doc(
+    summary="Change an account (admins)",
+    description="Admins may also change `role` and `is_active`; the last active admin "
+    "cannot be demoted or deactivated (409). Deactivation revokes the account's tokens.",
+    responses=responses(200, 400, 401, 403, 404, 409, 413, 415, 422),
+)
+def update_user(username: str, body: UserAdminUpdate) -> UserPrivate:
+    actor = require_caller()
+    user = _managed(username)
+    _apply(user, body)
+    session, remote = db.session(), request.remote_addr
+    if body.role is not None:
+        accounts.set_role(
+            session=session, actor=actor, user=user, role=Role(body.role), remote_addr=remote
+        )
+    if body.is_active is not None:
+        accounts.set_active(
+            session=session, actor=actor, user=user, active=body.is_active, remote_addr=remote
+        )
+    session.commit()
+    return UserPrivate.model_validate(user)
+
+
+@bp.delete("/<username:username>")
+@bp.output({}, status_code=204)
+@bp.doc(
+    summary="Delete an account (admins)",
+    description="Deletes the account with its items and tokens. The last active admin stays (409).",
+    responses=responses(204, 401, 403, 404, 409),
+)
+def delete_user(username: str) -> tuple[str, int]:
+    actor = require_caller()
+    user = _managed(username)
+    accounts.delete_user(
+        session=db.session(), actor=actor, user=user, remote_addr=request.remote_addr
+    )
+    db.session.commit()
+    return "", 204

@@ -1,0 +1,80 @@
+"""The interactive docs work in a real browser under the site's CSP, "Try it out" included."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from tests.api_helpers import token_for
+from tests.conftest import free_port, require_program
+from tests.factories import UserFactory
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def live_app(app: Flask) -> Iterator[str]:
+    """The test's app behind a real HTTP server on loopback."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_swagger_ui_renders_every_operation_and_calls_the_api_with_a_token(
+    app: Flask, live_app: str
+) -> None:
+    chromium = require_program("chromium")
+    secret = token_for(UserFactory(username="olena"))
+    violations: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.on(
+                "console",
+                lambda message: (
+                    violations.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            page.goto(f"{live_app}/api/docs")
+            page.wait_for_selector(".opblock", timeout=15_000)
+            assert page.locator(".opblock").count() == 14
+            page.click("button.authorize")
+            page.fill(".auth-container input", secret)
+            page.click(".auth-btn-wrapper button.authorize")
+            page.click(".auth-btn-wrapper button.btn-done")
+            operation = page.locator(".opblock-get", has_text="/api/v1/users/me").first
+            operation.locator(".opblock-summary").click()
+            operation.locator("button.try-out__btn").click()
+            operation.locator("button.execute").click()
+            page.wait_for_selector(
+                ".live-responses-table tr.response .response-col_status", timeout=15_000
+            )
+            status = operation.locator(
+                ".live-responses-table tr.response .response-col_status"
+            ).first
+            assert status.inner_text().strip().startswith("200")
+            assert "olena" in operation.locator(".live-responses-table").inner_text()
+        finally:
+            browser.close()
+    assert violations == []

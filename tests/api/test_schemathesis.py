@@ -1,0 +1,180 @@
+"""Property-based run of the whole API by schemathesis against a real gunicorn on loopback.
+
+The server runs ``osnova serve`` on a migrated SQLite file; the calls carry an admin's real
+bearer token, so every operation is reached with rights. Every default check must pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis.config import SchemathesisConfig
+
+from osnova import create_app
+from osnova.extensions import db
+from osnova.models import Role
+from osnova.schemas import UserCreate
+from osnova.services import accounts, cursors, tokens
+from tests.conftest import TEST_SECRET_KEY, free_port, make_settings, migrate_database
+
+MAX_EXAMPLES = 250
+ADMIN_PASSWORD = "schemathesis admin passphrase"
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A gunicorn serving osnova on a free loopback port, and an admin's token for it."""
+    workdir = tmp_path_factory.mktemp("schemathesis")
+    url = f"sqlite:///{workdir / 'osnova.sqlite3'}"
+    migrate_database(url, workdir / "instance")
+    app = create_app(make_settings(url, workdir / "instance"))
+    with app.app_context():
+        data = UserCreate(username="boss", email="boss@example.org", password=ADMIN_PASSWORD)
+        admin = accounts.create_user(
+            session=db.session(), settings=make_settings(url, workdir), data=data, role=Role.ADMIN
+        )
+        secret = tokens.create_token(session=db.session(), user=admin, name="schemathesis").secret
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OSNOVA_")}
+    env |= {
+        "OSNOVA_ENV": "testing",
+        "OSNOVA_SECRET_KEY": TEST_SECRET_KEY,
+        "OSNOVA_DATABASE_URL": url,
+        "OSNOVA_INSTANCE_DIR": str(workdir / "instance"),
+        # Token creation and registration are rate limited; the fuzzer is not an attacker.
+        "OSNOVA_LOGIN_ATTEMPTS_PER_IP": "100000 per minute",
+        "OSNOVA_LOGIN_FAILURES_PER_ACCOUNT": "100000 per minute",
+        "OSNOVA_REGISTRATIONS_PER_IP": "100000 per minute",
+    }
+    osnova = str(Path(sys.executable).parent / "osnova")
+    log = (workdir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [osnova, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base_url}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(
+                        f"osnova serve did not start:\n{(workdir / 'server.log').read_text()}"
+                    )
+                time.sleep(0.2)
+        yield base_url, secret
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document the live server also serves, built by an app that needs no database."""
+    with tempfile.TemporaryDirectory() as instance:
+        app = create_app(make_settings("sqlite://", Path(instance)))
+        document = app.test_client().get("/api/v1/openapi.json").get_json()
+        with app.app_context():
+            db.engine.dispose()
+    assert isinstance(document, dict)
+    return document
+
+
+# What a real cursor looks like, so schema-valid cases carry cursors the server made.
+schemathesis.openapi.format(
+    "item-cursor",
+    st.builds(
+        cursors.encode,
+        st.datetimes(timezones=st.just(UTC)),
+        st.integers(min_value=1, max_value=2**63 - 1),
+    ),
+)
+schemathesis.openapi.format(
+    "user-cursor", st.from_regex(r"\A[a-z0-9_.-]{3,32}\Z").map(cursors.encode_key)
+)
+# A 422 is a correct answer to some schema-valid requests: rules no JSON schema can state
+# (a cursor the server never made, a taken username or email, a common password).
+RULES_BEYOND_THE_SCHEMA = [
+    "GET /api/v1/items",
+    "GET /api/v1/users",
+    "POST /api/v1/users",
+    "PATCH /api/v1/users/me",
+    "PATCH /api/v1/users/{username}",
+]
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        # The real token is sent with every call, so generated Authorization headers
+        # (valid or broken) would be overwritten; tokens have tests of their own.
+        "generation": {"with-security-parameters": False},
+        "operations": [
+            {
+                "include-name": RULES_BEYOND_THE_SCHEMA,
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429"]
+                    }
+                },
+            }
+        ],
+    }
+)
+schema = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+def test_api_conforms_to_its_openapi_document(
+    case: Any, live_server: tuple[str, str], request: pytest.FixtureRequest
+) -> None:
+    base_url, token = live_server
+    if case.operation.label == "DELETE /api/v1/auth/tokens/current":
+        token = _fresh_token(base_url)  # revoking the shared token would end the run
+    case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+    _count_case(request.node.user_properties)
+
+
+def _fresh_token(base_url: str) -> str:
+    body = json.dumps({"username": "boss", "password": ADMIN_PASSWORD}).encode()
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/auth/tokens", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        secret: str = json.load(response)["token"]
+    return secret
+
+
+def _count_case(properties: list[tuple[str, object]]) -> None:
+    """Keep the number of cases this operation ran as a figure in the test report."""
+    for index, (name, value) in enumerate(properties):
+        if name == "generated cases":
+            properties[index] = (name, int(str(value)) + 1)
+            return
+    properties.append(("generated cases", 1))
