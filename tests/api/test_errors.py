@@ -195,7 +195,8 @@ def test_user_list_pages_follow_an_opaque_cursor(client: FlaskClient) -> None:
     for name in ("anna", "bohdan", "cyril"):
         UserFactory(username=name)
     headers = bearer(token_for(admin))
-    first = client.get("/api/v1/users?limit=2", headers=headers).get_json()
+    first = client.get("/api/v1/users?limit=2&cursor=", headers=headers).get_json()
+    assert "total" not in first
     assert [u["username"] for u in first["items"]] == ["anna", "bohdan"]
     second = client.get(f"/api/v1/users?limit=2&cursor={first['next_cursor']}", headers=headers)
     assert [u["username"] for u in second.get_json()["items"]] == ["boss", "cyril"]

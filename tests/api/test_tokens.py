@@ -172,10 +172,13 @@ def test_a_signed_in_browser_may_read_but_must_send_the_csrf_token_to_write(
     assert created.status_code == 201
 
 
-def test_bearer_calls_need_no_csrf_token(client: FlaskClient) -> None:
+def test_bearer_calls_need_no_csrf_token_and_are_never_cached(client: FlaskClient) -> None:
     secret = token_for(UserFactory())
     response = client.post("/api/v1/items", json={"title": "Mine"}, headers=bearer(secret))
     assert response.status_code == 201
+    assert client.get("/api/v1/users/me", headers=bearer(secret)).headers["Cache-Control"] == (
+        "no-store"
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from apiflask import APIBlueprint, APIFlask
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
@@ -29,6 +29,13 @@ class JSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return orjson.loads(s)
+
+
+def add_api_headers(response: Response) -> Response:
+    """No caching of what a caller saw with its token; CORS for the allowed origins only."""
+    if g.get("api_user") is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return add_cors_headers(response)
 
 
 def add_cors_headers(response: Response) -> Response:
@@ -62,7 +69,7 @@ def register_api(app: Flask) -> None:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)
-    app.after_request(add_cors_headers)
+    app.after_request(add_api_headers)
     if isinstance(app, APIFlask):
         app.error_processor(problems.handle_api_error)
         app.spec_processor(docs.finish_spec)

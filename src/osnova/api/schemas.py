@@ -10,7 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 
 from osnova import schemas
 from osnova.models import TOKEN_NAME_MAX, Role
@@ -47,12 +55,12 @@ QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 Query = Annotated[str, StringConstraints(max_length=100)]
 ItemCursor = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=128),
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]*$", max_length=128),
     Field(json_schema_extra={"format": "item-cursor"}),
 ]
 UserCursor = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=64),
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]*$", max_length=64),
     Field(json_schema_extra={"format": "user-cursor"}),
 ]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
@@ -153,6 +161,13 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page.")
     total: int | None = Field(default=None, description="Only with `include_total=true`.")
+
+    @model_serializer(mode="wrap")
+    def _total_only_when_asked(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("total") is None:
+            data.pop("total", None)
+        return data
 
 
 class ItemPage(Page[ItemPublic]):
