@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from osnova import commands, health
+from osnova import commands, health, transfer_commands
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
 from osnova.database import configure_engine, engine_options, normalise_url
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager, migrate
@@ -102,5 +102,5 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in commands.ALL:
+    for command in (*commands.ALL, *transfer_commands.ALL):
         app.cli.add_command(command)
