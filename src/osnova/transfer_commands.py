@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -171,9 +171,10 @@ def import_command(
         raise SystemExit(1)
 
 
-def _open_output(output: str) -> IO[bytes]:
+def _open_output(output: str) -> AbstractContextManager[IO[bytes]]:
+    """The file to write, or standard output (left open)."""
     if output == "-":
-        return sys.stdout.buffer
+        return nullcontext(sys.stdout.buffer)
     return Path(output).open("wb")
 
 

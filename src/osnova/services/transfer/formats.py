@@ -76,7 +76,7 @@ def _check_columns(names: Iterable[str], columns: Sequence[str], refused: dict[s
             raise FileProblem(f"unknown column; expected some of: {', '.join(columns)}", 1, name)
 
 
-def _text(stream: IO[bytes]) -> IO[str]:
+def _text(stream: IO[bytes]) -> io.TextIOWrapper:
     # Undecodable bytes become lone surrogates, so the reader can name the line they are on.
     return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
@@ -102,6 +102,15 @@ def _read_csv(
 ) -> Iterator[tuple[int, Row | BadRecord]]:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     text = _text(stream)
+    try:
+        yield from _csv_records(text, columns, refused)
+    finally:
+        text.detach()  # the caller's stream stays open: it is theirs to close
+
+
+def _csv_records(
+    text: IO[str], columns: Sequence[str], refused: dict[str, str]
+) -> Iterator[tuple[int, Row | BadRecord]]:
     reader = csv.reader(text, strict=True)
     line = 1
     try:
@@ -235,33 +244,24 @@ def _read_jsonl(
 def write_rows(
     rows: Iterable[Sequence[Any]], fmt: Format, columns: Sequence[str]
 ) -> Iterator[bytes]:
-    """Encode ``rows`` (tuples in ``columns`` order) chunk by chunk."""
+    """JSON or JSON Lines from ``rows`` (tuples in ``columns`` order), chunk by chunk."""
     if fmt is Format.CSV:
-        return _write_csv(rows, columns)
+        raise ValueError("CSV is written from text rows: use write_csv_batches")
     return _write_json(rows, columns, as_array=fmt is Format.JSON)
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return escape_cell(value)
-    return "" if value is None else value
-
-
-def _write_csv(rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> Iterator[bytes]:
+def write_csv_batches(
+    batches: Iterable[list[tuple[Any, ...]]], columns: Sequence[str]
+) -> Iterator[bytes]:
+    """CSV from batches of rows whose cells are already text (see ``exporting.csv_cell``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
-    pending = 0
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-        pending += 1
-        if pending >= WRITE_CHUNK_ROWS:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
+    for batch in batches:
+        writer.writerows(batch)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue().encode()
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import IO, Any
 
-from sqlalchemy import Boolean, String, Text, bindparam, select, text
+from sqlalchemy import Boolean, Select, String, Text, bindparam, text
 from sqlalchemy.orm import Session
 
 from osnova.database import UTCDateTime, utcnow
@@ -27,12 +27,12 @@ from osnova.services.transfer.engine import (
     report_rows,
     stage_file,
 )
-from osnova.services.transfer.formats import Format, write_rows
+from osnova.services.transfer.exporting import export_chunks
+from osnova.services.transfer.formats import Format
 from osnova.services.transfer.report import ImportReport, OnConflict
 from osnova.services.transfer.staging import STAGE
 
 COLUMNS = ("external_id", "title", "description", "is_public", "owner")
-EXPORT_BATCH = 5_000
 NOT_ALLOWED = "You may not import or export items."
 ID_REFUSED = "ids are assigned by the database: use external_id to match rows"
 OWNER_REFUSED = "only administrators may name an owner: your items are imported as your own"
@@ -216,13 +216,14 @@ def export_items(*, session: Session, actor: policy.Actor, fmt: Format) -> Itera
         actor=actor if isinstance(actor, User) else None,
         details={"format": fmt.value, "all_owners": admin},
     )
-    fields: list[Any] = [Item.external_id, Item.title, Item.description, Item.is_public]
-    query = select(*fields)
+    columns: list[Any] = [Item.external_id, Item.title, Item.description, Item.is_public]
     if admin:
-        query = select(*fields, User.username).join(Item.owner)
-    else:
-        query = query.where(Item.owner_id == getattr(actor, "id", None))
-    columns = COLUMNS if admin else COLUMNS[:4]
-    query = query.order_by(Item.id).execution_options(yield_per=EXPORT_BATCH)
-    rows = (tuple(row) for row in session.execute(query))
-    return write_rows(rows, fmt, columns)
+        columns.append(User.username)
+    owner_id = getattr(actor, "id", None)
+
+    def shape(query: Select[Any]) -> Select[Any]:
+        if admin:
+            return query.join_from(Item, User, Item.owner_id == User.id).order_by(Item.id)
+        return query.where(Item.owner_id == owner_id).order_by(Item.id)
+
+    return export_chunks(session, columns, COLUMNS[: len(columns)], fmt, shape)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from sqlalchemy import Boolean, String, bindparam, select, text
+from sqlalchemy import Boolean, String, bindparam, text
 from sqlalchemy.orm import Session
 
 from osnova.database import UTCDateTime, utcnow
@@ -27,14 +27,14 @@ from osnova.services.transfer.engine import (
     report_rows,
     stage_file,
 )
-from osnova.services.transfer.formats import Format, write_rows
+from osnova.services.transfer.exporting import export_chunks
+from osnova.services.transfer.formats import Format
 from osnova.services.transfer.report import ImportReport, OnConflict
 from osnova.services.transfer.staging import STAGE
 
 COLUMNS = ("username", "email", "full_name", "role", "is_active", "password_hash")
 EXPORT_COLUMNS = COLUMNS[:5]
 UPDATABLE = ("email", "full_name", "role", "is_active")
-EXPORT_BATCH = 5_000
 NOT_ALLOWED = "Importing and exporting accounts is for administrators."
 
 
@@ -226,14 +226,10 @@ def export_users(
         actor=actor if isinstance(actor, User) else None,
         details={"format": fmt.value, "password_hashes": include_password_hashes},
     )
-    query = (
-        select(*(getattr(User, name) for name in columns))
-        .order_by(User.id)
-        .execution_options(yield_per=EXPORT_BATCH)
+    return export_chunks(
+        session,
+        [getattr(User, name) for name in columns],
+        columns,
+        fmt,
+        lambda query: query.order_by(User.id),
     )
-    return write_rows(_stream(session, query), fmt, columns)
-
-
-def _stream(session: Session, query: Any) -> Iterator[tuple[Any, ...]]:
-    for row in session.execute(query):
-        yield tuple(row)
