@@ -259,6 +259,7 @@ def write_table(runs: list[Run], notes: list[str]) -> str:
         "Each row is one child process: wall seconds and peak RSS from /usr/bin/time. osnova",
         "validates every row with the API's pydantic models; the tools load without validation.",
         "osnova's seconds include starting Python and the app (about 0.7 s with bytecode cached).",
+        "The machine may be shared with other work: compare the ratios within one run.",
         "",
         "| database | task | rows | tool | seconds | rows/s | peak RSS MB | ratio to tool |",
         "|---|---|---:|---|---:|---:|---:|---:|",

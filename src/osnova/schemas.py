@@ -72,10 +72,12 @@ SPECIAL_USE_DOMAIN = re.compile(
 def _fast_email(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     if isinstance(value, str) and value.isascii() and len(value) <= EMAIL_MAX_LENGTH:
         lowered = value.lower()
+        domain = lowered.rpartition("@")[2]
         if (
             SIMPLE_EMAIL.fullmatch(lowered)
             and ".." not in lowered
-            and not SPECIAL_USE_DOMAIN.search(lowered.rsplit("@", 1)[1])
+            and "--" not in domain  # "ab--c" is reserved for IDNA; the full path decides
+            and not SPECIAL_USE_DOMAIN.search(domain)
         ):
             return lowered
     return handler(value)

@@ -23,8 +23,13 @@ def outcome(adapter: TypeAdapter[str], value: str) -> str | None:
         return None
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=3_000, deadline=None)
 @given(local=LOCAL, labels=st.lists(LABEL, min_size=0, max_size=3), tld=TLD)
 def test_fast_and_full_paths_agree(local: str, labels: list[str], tld: str) -> None:
     address = f"{local}@{'.'.join([*labels, tld])}"
     assert outcome(EMAIL, address) == outcome(FULL, address)
+
+
+def test_known_corner_cases_agree() -> None:
+    for address in ("0@00--0.org", "a@xn--80ak6aa92e.com", "a.@b.org", "a@b-.org", "a@b.test"):
+        assert outcome(EMAIL, address) == outcome(FULL, address), address

@@ -163,3 +163,16 @@ def test_an_account_without_a_hash_cannot_log_in(session: Session, settings: Set
         accounts.authenticate(
             session=session, settings=settings, login="ann", password="", remote_addr=None
         )
+
+
+def test_the_report_lists_the_first_1000_errors_and_counts_all(session: Session) -> None:
+    bad = "username,email\n" + "".join(f"user{n},not-an-email\n" for n in range(1_100))
+    report = import_text(session, "users", bad)
+    assert (report.error_count, len(report.errors)) == (1_100, 1_000)
+    assert report.errors[0].line == 2
+
+    good = "username,email\n" + "".join(f"user{n},u{n}@example.org\n" for n in range(1_100))
+    assert import_text(session, "users", good).ok
+    report = import_text(session, "users", good)
+    assert (report.error_count, len(report.errors)) == (1_100, 1_000)
+    assert [error.line for error in report.errors[:2]] == [2, 3]

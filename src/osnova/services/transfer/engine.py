@@ -21,7 +21,7 @@ from sqlalchemy.types import TypeEngine
 
 from osnova.database import is_constraint_violation
 from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
-from osnova.services.transfer.report import ImportReport
+from osnova.services.transfer.report import MAX_REPORTED_ERRORS, ImportReport
 from osnova.services.transfer.staging import STAGE, StageLoader, create_stage, drop_stage
 
 BATCH_ROWS = 5_000
@@ -126,26 +126,37 @@ def _flush(
 
 def report_rows(
     connection: Connection,
-    report: ImportReport,
-    sql: str,
+    report: ImportReport | None,
+    query: tuple[str, str],
     message: Callable[[Any], str],
     column: str,
     **params: Any,
 ) -> int:
-    """Add an error for each ``(line, value, ...)`` row the query returns; how many there were."""
-    found = 0
-    for found, row in enumerate(connection.execute(text(sql), params), start=1):  # noqa: B007
+    """How many rows ``SELECT <columns> <from>`` finds; each is an error in ``report`` (the
+    first 1,000 listed, the rest counted), unless ``report`` is None.
+
+    ``query`` is ``(columns, from-and-where)``; the first column is the line.
+    """
+    columns, source = query
+    count = int(connection.execute(text(f"SELECT COUNT(*) {source}"), params).scalar_one())
+    if report is None or count == 0:
+        return count
+    listed = connection.execute(
+        text(f"SELECT {columns} {source} ORDER BY 1 LIMIT {MAX_REPORTED_ERRORS}"), params
+    ).all()
+    for row in listed:
         report.add_error(row[0], column, message(row))
-    return found
+    report.error_count += count - len(listed)
+    return count
 
 
-def duplicates_in_file_sql(column: str) -> str:
+def duplicates_in_file(column: str) -> tuple[str, str]:
     """Rows repeating an earlier row's ``column``, with the line of the first occurrence."""
     return (
-        "SELECT line, value, first_line FROM ("  # noqa: S608 - names come from this package
-        f"SELECT line, {column} AS value, "
+        "line, value, first_line",
+        f"FROM (SELECT line, {column} AS value, "  # noqa: S608 - names from this package
         f"MIN(line) OVER (PARTITION BY {column}) AS first_line FROM {STAGE} "
-        f"WHERE {column} IS NOT NULL) d WHERE line > first_line ORDER BY line"
+        f"WHERE {column} IS NOT NULL) d WHERE line > first_line",
     )
 
 

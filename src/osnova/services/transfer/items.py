@@ -22,7 +22,7 @@ from osnova.services import audit, policy
 from osnova.services.transfer.engine import (
     Progress,
     Spec,
-    duplicates_in_file_sql,
+    duplicates_in_file,
     finish,
     report_rows,
     stage_file,
@@ -126,7 +126,7 @@ def _report_duplicates(session: Session, report: ImportReport) -> None:
     report_rows(
         session.connection(),
         report,
-        duplicates_in_file_sql("external_id"),
+        duplicates_in_file("external_id"),
         lambda row: f"{row[1]!r} is already on line {row[2]} of this file",
         "external_id",
     )
@@ -137,8 +137,11 @@ def _check_keys(session: Session, report: ImportReport, *, owner_id: int | None)
     report_rows(
         connection,
         report,
-        f"SELECT s.line, s.owner FROM {STAGE} s "  # noqa: S608
-        "WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.username = s.owner) ORDER BY s.line",
+        (
+            "s.line, s.owner",
+            f"FROM {STAGE} s "  # noqa: S608
+            "WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.username = s.owner)",
+        ),
         lambda row: f"no account is named {row[1]!r}",
         "owner",
     )
@@ -146,30 +149,29 @@ def _check_keys(session: Session, report: ImportReport, *, owner_id: int | None)
         report_rows(
             connection,
             report,
-            f"SELECT s.line, s.external_id FROM {STAGE} s "  # noqa: S608
-            "JOIN items i ON i.external_id = s.external_id "
-            "WHERE i.owner_id <> :owner_id ORDER BY s.line",
+            (
+                "s.line, s.external_id",
+                f"FROM {STAGE} s JOIN items i ON i.external_id = s.external_id "
+                "WHERE i.owner_id <> :owner_id",
+            ),
             lambda row: f"{row[1]!r} is the external_id of an item you do not own",
             "external_id",
             owner_id=owner_id,
         )
     if not report.ok:
         return
-    existing = connection.execute(
-        text(
-            f"SELECT s.line, s.external_id FROM {STAGE} s "  # noqa: S608
-            "JOIN items i ON i.external_id = s.external_id ORDER BY s.line"
-        )
-    ).fetchmany(report.rows + 1)
-    if report.on_conflict is OnConflict.ERROR:
-        for line, external_id in existing[:1_000]:
-            report.add_error(line, "external_id", f"an item with {external_id!r} already exists")
-        report.error_count += max(0, len(existing) - 1_000)
-    elif report.on_conflict is OnConflict.SKIP:
-        report.skipped = len(existing)
-    else:
-        report.updated = len(existing)
-    report.created = report.rows - len(existing)
+    existing = report_rows(
+        connection,
+        report if report.on_conflict is OnConflict.ERROR else None,
+        ("s.line, s.external_id", f"FROM {STAGE} s JOIN items i ON i.external_id = s.external_id"),
+        lambda row: f"an item with {row[1]!r} already exists",
+        "external_id",
+    )
+    if report.on_conflict is OnConflict.SKIP:
+        report.skipped = existing
+    elif report.on_conflict is OnConflict.UPDATE:
+        report.updated = existing
+    report.created = report.rows - existing
 
 
 def _update_existing(session: Session, now: Any) -> None:

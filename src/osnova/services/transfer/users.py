@@ -22,7 +22,7 @@ from osnova.services.transfer.engine import (
     PLAINTEXT_PASSWORD,
     Progress,
     Spec,
-    duplicates_in_file_sql,
+    duplicates_in_file,
     finish,
     report_rows,
     stage_file,
@@ -119,7 +119,7 @@ def _report_duplicates(session: Session, report: ImportReport) -> None:
         report_rows(
             session.connection(),
             report,
-            duplicates_in_file_sql(column),
+            duplicates_in_file(column),
             lambda row: f"{row[1]!r} is already on line {row[2]} of this file",
             column,
         )
@@ -129,9 +129,8 @@ def _check_keys(session: Session, report: ImportReport) -> None:
     connection = session.connection()
     existing = report_rows(
         connection,
-        report if report.on_conflict is OnConflict.ERROR else _Discard(),
-        f"SELECT s.line, s.username FROM {STAGE} s "  # noqa: S608
-        "JOIN users u ON u.username = s.username ORDER BY s.line",
+        report if report.on_conflict is OnConflict.ERROR else None,
+        ("s.line, s.username", f"FROM {STAGE} s JOIN users u ON u.username = s.username"),
         lambda row: f"an account named {row[1]!r} already exists",
         "username",
     )
@@ -148,22 +147,15 @@ def _check_keys(session: Session, report: ImportReport) -> None:
     report_rows(
         connection,
         report,
-        f"SELECT s.line, s.email FROM {STAGE} s JOIN users u ON u.email = s.email "  # noqa: S608
-        f"WHERE u.username <> s.username {skip_filter}ORDER BY s.line",
+        (
+            "s.line, s.email",
+            f"FROM {STAGE} s JOIN users u ON u.email = s.email "
+            f"WHERE u.username <> s.username {skip_filter}",
+        ),
         lambda row: f"the email {row[1]!r} belongs to another account",
         "email",
     )
     report.created = report.rows - existing
-
-
-class _Discard(ImportReport):
-    """A sink for rows that are counted, not reported."""
-
-    def __init__(self) -> None:
-        super().__init__("", "", OnConflict.SKIP, dry_run=True)
-
-    def add_error(self, line: int, column: str | None, message: str) -> None:
-        return None
 
 
 def _update_existing(session: Session, file_columns: frozenset[str]) -> None:
