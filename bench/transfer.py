@@ -137,6 +137,9 @@ def fill_items(url: str, rows: int) -> None:
                     batch,
                 )
                 batch = []
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))  # planner statistics, as a live database has
+        connection.commit()
     engine.dispose()
 
 

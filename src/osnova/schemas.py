@@ -154,6 +154,8 @@ class ItemCreate(StrictModel):
 class UserImport(StrictModel):
     """One account in an import file; a password hash moves in as it is, never a password."""
 
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
     username: Username
     email: Email
     full_name: FullName = ""

@@ -84,6 +84,10 @@ class _CountingReader:
     def readable(self) -> bool:
         return True
 
+    @property
+    def closed(self) -> bool:  # asked for every line: keep it off the __getattr__ path
+        return bool(self.stream.closed)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
 

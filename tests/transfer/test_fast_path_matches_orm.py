@@ -35,7 +35,7 @@ def orm_import(session: Session) -> None:
                 username=user.username,
                 email=user.email,
                 full_name=user.full_name,
-                role=user.role.value,
+                role=str(user.role),
                 is_active=user.is_active,
                 password_hash=user.password_hash,
             )

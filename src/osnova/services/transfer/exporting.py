@@ -52,6 +52,8 @@ def stream_batches(session: Session, query: Select[Any]) -> Iterator[list[tuple[
     )
     raw: Any = connection.connection.driver_connection
     if dialect.name == "postgresql":
+        # The cursor is read to the end: plan for all rows, not for the first tenth.
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
         cursor = raw.cursor(name="osnova_export")
     elif dialect.name in ("mysql", "mariadb"):
         from pymysql.cursors import SSCursor  # noqa: PLC0415 - only on MariaDB
@@ -65,6 +67,22 @@ def stream_batches(session: Session, query: Select[Any]) -> Iterator[list[tuple[
             yield batch
     finally:
         cursor.close()
+
+
+def copy_csv(session: Session, query: Select[Any]) -> Iterator[bytes]:
+    """PostgreSQL writes the CSV itself (``COPY … TO STDOUT``), as fast as ``\\copy``.
+
+    COPY takes no server-side parameters: psycopg binds them on the client, quoting each value.
+    """
+    connection = session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    raw: Any = connection.connection.driver_connection
+    statement = f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    with raw.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
+        for data in copy:
+            yield bytes(data)
 
 
 def normalise_booleans(
@@ -91,7 +109,10 @@ def export_chunks(
 ) -> Iterator[bytes]:
     """Encoded chunks of ``select(columns)`` shaped by ``shape`` (joins, filters, order)."""
     if fmt is Format.CSV:
-        query = shape(select(*(csv_cell(column) for column in columns)))
+        cells = (csv_cell(column).label(name) for column, name in zip(columns, names, strict=True))
+        query = shape(select(*cells))
+        if session.get_bind().dialect.name == "postgresql":
+            return copy_csv(session, query)
         return write_csv_batches(stream_batches(session, query), names)
     booleans = tuple(i for i, column in enumerate(columns) if isinstance(column.type, Boolean))
     rows = normalise_booleans(stream_batches(session, shape(select(*columns))), booleans)

@@ -43,7 +43,7 @@ def _to_stage(row: UserImport) -> tuple[Any, ...]:
         row.username,
         row.email,
         row.full_name,
-        row.role.value,
+        row.role,
         row.is_active,
         row.password_hash,
     )
