@@ -87,3 +87,16 @@ def test_a_user_exports_only_their_own_items(session: Session) -> None:
         "description": "A thing worth sharing.",
         "is_public": True,
     }
+
+
+def test_a_users_csv_export_of_items_re_imports_as_theirs(session: Session) -> None:
+    ann = UserFactory(username="ann", role="user")
+    ItemFactory(owner=ann, title="=Mine", external_id="m1", is_public=False)
+    ItemFactory(title="Theirs")
+    exported = export_bytes(session, "items", Format.CSV, actor=ann)
+    assert exported.decode().splitlines() == [
+        "external_id,title,description,is_public",
+        "m1,'=Mine,A thing worth sharing.,false",
+    ]
+    report = import_text(session, "items", exported, actor=ann, on_conflict=OnConflict.UPDATE)
+    assert (report.ok, report.updated) == (True, 1)
