@@ -31,7 +31,7 @@ translations: $(SYNCED)
 	$(VENV)/bin/python scripts/translations.py update
 
 bench: $(SYNCED)
-	@echo "no benchmarks yet"
+	$(VENV)/bin/python bench/transfer.py
 
 setup: $(SYNCED)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from apiflask import APIFlask
 from flask import Flask
 
-from osnova import commands, health, metrics, token_commands
+from osnova import commands, health, metrics, token_commands, transfer_commands
 from osnova.api import register_api
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
 from osnova.database import (
@@ -131,6 +131,6 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in commands.ALL:
+    for command in (*commands.ALL, *transfer_commands.ALL):
         app.cli.add_command(command)
     app.cli.add_command(token_commands.tokens_group)

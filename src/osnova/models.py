@@ -33,6 +33,7 @@ FULL_NAME_MAX = 100
 TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 TOKEN_NAME_MAX = 100
+EXTERNAL_ID_MAX = 64
 
 
 class Role(StrEnum):
@@ -120,7 +121,7 @@ class Item(Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     image: Mapped[str | None] = mapped_column(String(255))
     # A key from another system, so re-importing the same file updates instead of duplicating.
-    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_MAX), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -142,7 +143,7 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(TOKEN_NAME_MAX))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(EXTERNAL_ID_MAX), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -36,7 +36,21 @@ class Actor(Protocol):
     def is_authenticated(self) -> bool: ...
 
 
+class SystemActor:
+    """The operator at the terminal (``osnova import``/``export``): acts with an admin's rights."""
+
+    is_authenticated = True
+
+    def __repr__(self) -> str:
+        return "<system>"
+
+
+SYSTEM = SystemActor()
+
+
 def permissions_of(actor: Actor | None) -> frozenset[Permission]:
+    if actor is SYSTEM:
+        return ROLE_PERMISSIONS[Role.ADMIN]
     if not isinstance(actor, User) or not actor.is_active:
         return frozenset()
     return ROLE_PERMISSIONS.get(Role(actor.role), frozenset())

@@ -1,0 +1,206 @@
+"""The import pipeline shared by users and items: read → validate → stage → check → write.
+
+One transaction holds it all. Rows are validated with the API's pydantic models in batches and
+staged without ORM objects; the kind-specific ``finish`` step then checks keys with SQL and
+writes. On any error, or a dry run, the transaction is rolled back: nothing is written, and a
+killed process leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+from osnova.database import is_constraint_violation
+from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
+from osnova.services.transfer.report import MAX_REPORTED_ERRORS, ImportReport
+from osnova.services.transfer.staging import STAGE, StageLoader, create_stage, drop_stage
+
+BATCH_ROWS = 5_000
+PLAINTEXT_PASSWORD = (
+    "a plaintext password column is refused: import password hashes (password_hash) or let "  # noqa: S105
+    "the accounts set a password through a reset link"
+)
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What differs between users and items."""
+
+    kind: str
+    model: type[BaseModel]
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    refused: dict[str, str]
+    stage_columns: tuple[tuple[str, TypeEngine[Any]], ...]
+    # The staged tuple (without the line) of a validated row, or an error message.
+    to_stage: Callable[[Any], tuple[Any, ...] | str]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What the staging pass learned: the columns the file has, and the row count."""
+
+    columns: frozenset[str]
+    rows: int
+
+
+def stage_file(
+    *,
+    connection: Connection,
+    stream: IO[bytes],
+    fmt: Format,
+    spec: Spec,
+    report: ImportReport,
+    progress: Progress | None = None,
+) -> Staged:
+    """Validate every row of ``stream`` into the staging table; errors go to ``report``."""
+    create_stage(connection, spec.stage_columns)
+    loader = StageLoader(connection, [name for name, _ in spec.stage_columns])
+    validate = spec.model.model_validate
+    batch: list[tuple[Any, ...]] = []
+    seen: set[str] = set()
+    rows = 0
+    try:
+        for line, row in read_rows(stream, fmt, columns=spec.columns, refused=spec.refused):
+            rows += 1
+            if isinstance(row, BadRecord):
+                report.add_error(line, None, row.message)
+                continue
+            if rows == 1 or (fmt is not Format.CSV and len(seen) < len(spec.columns)):
+                seen.update(row)
+                _check_required(fmt, seen, spec, rows)
+            try:
+                staged = spec.to_stage(validate(row))
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False, include_input=False):
+                    column = str(error["loc"][0]) if error["loc"] else None
+                    report.add_error(line, column, error["msg"])
+                continue
+            if isinstance(staged, str):
+                report.add_error(line, None, staged)
+                continue
+            batch.append((line, *staged))
+            if len(batch) >= BATCH_ROWS:
+                _flush(loader, batch, report, progress, rows)
+        _flush(loader, batch, report, progress, rows)
+    except FileProblem as problem:
+        report.add_error(problem.line, problem.column, problem.message)
+    if rows == 0 and report.ok:
+        report.add_error(1, None, "the file has no rows")
+    report.rows = rows
+    return Staged(frozenset(seen), rows)
+
+
+def _check_required(fmt: Format, seen: set[str], spec: Spec, rows: int) -> None:
+    """A CSV header must name every required column (JSON rows report it row by row)."""
+    if fmt is Format.CSV and rows == 1:
+        for name in spec.required:
+            if name not in seen:
+                raise FileProblem("a required column is missing from the header", 1, name)
+
+
+def _flush(
+    loader: StageLoader,
+    batch: list[tuple[Any, ...]],
+    report: ImportReport,
+    progress: Progress | None,
+    rows: int,
+) -> None:
+    if report.ok:  # once a row failed nothing will be written: only keep validating
+        loader.load(batch)
+    batch.clear()
+    if progress is not None:
+        progress(rows)
+
+
+def report_rows(
+    connection: Connection,
+    report: ImportReport | None,
+    query: tuple[str, str],
+    message: Callable[[Any], str],
+    column: str,
+    **params: Any,
+) -> int:
+    """How many rows ``SELECT <columns> <from>`` finds; each is an error in ``report`` (the
+    first 1,000 listed, the rest counted), unless ``report`` is None.
+
+    ``query`` is ``(columns, from-and-where)``; the first column is the line.
+    """
+    columns, source = query
+    count = int(connection.execute(text(f"SELECT COUNT(*) {source}"), params).scalar_one())
+    if report is None or count == 0:
+        return count
+    listed = connection.execute(
+        text(f"SELECT {columns} {source} ORDER BY 1 LIMIT {MAX_REPORTED_ERRORS}"), params
+    ).all()
+    for row in listed:
+        report.add_error(row[0], column, message(row))
+    report.error_count += count - len(listed)
+    return count
+
+
+def duplicates_in_file(column: str) -> tuple[str, str]:
+    """Rows repeating an earlier row's ``column``, with the line of the first occurrence."""
+    return (
+        "line, value, first_line",
+        f"FROM (SELECT line, {column} AS value, "  # noqa: S608 - names from this package
+        f"MIN(line) OVER (PARTITION BY {column}) AS first_line FROM {STAGE} "
+        f"WHERE {column} IS NOT NULL) d WHERE line > first_line",
+    )
+
+
+def finish(
+    *,
+    session: Session,
+    report: ImportReport,
+    dry_run: bool,
+    write: Callable[[], None],
+    explain: Callable[[], None],
+) -> None:
+    """Write when the file is clean and this is not a dry run; else roll everything back.
+
+    Duplicates inside the file are left to the unique indexes: ``explain`` finds their lines
+    only when the database refuses the rows (or for a dry run, which must report the same).
+    """
+    if report.ok and dry_run:
+        explain()
+    if report.ok and not dry_run:
+        try:
+            with _savepoint_on_postgresql(session):
+                write()
+        except DBAPIError as exc:
+            if not is_constraint_violation(exc):
+                raise
+            explain()
+            if report.ok:
+                report.add_error(0, None, f"the database refused the rows: {exc.orig}")
+        else:
+            drop_stage(session.connection())
+            return
+    report.sort_errors()
+    if not report.ok:
+        report.created = report.updated = report.skipped = 0
+    session.rollback()
+    drop_stage(session.connection())
+
+
+@contextmanager
+def _savepoint_on_postgresql(session: Session) -> Iterator[None]:
+    """PostgreSQL aborts the whole transaction on a failed statement; the others undo only
+    the statement, so they need no savepoint (which pysqlite handles badly)."""
+    if session.get_bind().dialect.name == "postgresql":
+        with session.begin_nested():
+            yield
+    else:
+        yield

@@ -1,0 +1,228 @@
+"""Importing and exporting accounts.
+
+The key is ``username``. Password hashes move in as they are (argon2, bcrypt, scrypt, PBKDF2)
+and become argon2id at the account's next login; an account without one signs in only after a
+reset link. A plaintext ``password`` column is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from sqlalchemy import Boolean, String, bindparam, text
+from sqlalchemy.orm import Session
+
+from osnova.database import UTCDateTime, utcnow
+from osnova.errors import PermissionDenied
+from osnova.models import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX, User
+from osnova.schemas import UserImport
+from osnova.services import audit, policy
+from osnova.services.transfer.engine import (
+    PLAINTEXT_PASSWORD,
+    Progress,
+    Spec,
+    duplicates_in_file,
+    finish,
+    report_rows,
+    stage_file,
+)
+from osnova.services.transfer.exporting import export_chunks
+from osnova.services.transfer.formats import Format
+from osnova.services.transfer.report import ImportReport, OnConflict, count_in_metrics
+from osnova.services.transfer.staging import STAGE
+
+COLUMNS = ("username", "email", "full_name", "role", "is_active", "password_hash")
+EXPORT_COLUMNS = COLUMNS[:5]
+UPDATABLE = ("email", "full_name", "role", "is_active")
+NOT_ALLOWED = "Importing and exporting accounts is for administrators."
+
+
+def _to_stage(row: UserImport) -> tuple[Any, ...]:
+    return (
+        row.username,
+        row.email,
+        row.full_name,
+        row.role,
+        row.is_active,
+        row.password_hash,
+    )
+
+
+SPEC = Spec(
+    kind="users",
+    model=UserImport,
+    columns=COLUMNS,
+    required=("username", "email"),
+    refused={"password": PLAINTEXT_PASSWORD, "id": "ids are assigned by the database"},
+    stage_columns=(
+        ("username", String(USERNAME_MAX)),
+        ("email", String(EMAIL_MAX)),
+        ("full_name", String(FULL_NAME_MAX)),
+        ("role", String(16)),
+        ("is_active", Boolean()),
+        ("password_hash", String(255)),
+    ),
+    to_stage=_to_stage,
+)
+
+
+def import_users(
+    *,
+    session: Session,
+    actor: policy.Actor,
+    stream: IO[bytes],
+    fmt: Format,
+    on_conflict: OnConflict = OnConflict.ERROR,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import accounts from ``stream``: all rows or none.
+
+    The session's transaction ends here on failure or a dry run (rolled back, then the audit
+    event is added); on success the caller commits the rows with the audit event.
+    """
+    if not policy.can(actor, policy.Permission.TRANSFER_DATA):
+        raise PermissionDenied(NOT_ALLOWED)
+    report = ImportReport("users", fmt.value, OnConflict(on_conflict), dry_run)
+    connection = session.connection()
+    staged = stage_file(
+        connection=connection, stream=stream, fmt=fmt, spec=SPEC, report=report, progress=progress
+    )
+    if report.ok:
+        if report.on_conflict is OnConflict.UPDATE:
+            _report_duplicates(session, report)
+        _check_keys(session, report)
+    report.sort_errors()
+
+    def write() -> None:
+        if report.on_conflict is OnConflict.UPDATE:
+            _update_existing(session, staged.columns)
+        _insert_new(session)
+
+    def explain() -> None:
+        if report.on_conflict is not OnConflict.UPDATE:
+            _report_duplicates(session, report)
+
+    finish(session=session, report=report, dry_run=dry_run, write=write, explain=explain)
+    audit.record(
+        session=session,
+        action="import.users",
+        actor=actor if isinstance(actor, User) else None,
+        details=report.summary(),
+    )
+    count_in_metrics(report)
+    return report
+
+
+def _report_duplicates(session: Session, report: ImportReport) -> None:
+    for column in ("username", "email"):
+        report_rows(
+            session.connection(),
+            report,
+            duplicates_in_file(column),
+            lambda row: f"{row[1]!r} is already on line {row[2]} of this file",
+            column,
+        )
+
+
+def _check_keys(session: Session, report: ImportReport) -> None:
+    connection = session.connection()
+    existing = report_rows(
+        connection,
+        report if report.on_conflict is OnConflict.ERROR else None,
+        ("s.line, s.username", f"FROM {STAGE} s JOIN users u ON u.username = s.username"),
+        lambda row: f"an account named {row[1]!r} already exists",
+        "username",
+    )
+    if report.on_conflict is OnConflict.SKIP:
+        report.skipped = existing
+    elif report.on_conflict is OnConflict.UPDATE:
+        report.updated = existing
+    # An email may only stay with its own account; a skipped row keeps nothing, so is no clash.
+    skip_filter = (
+        "AND NOT EXISTS (SELECT 1 FROM users x WHERE x.username = s.username) "
+        if report.on_conflict is OnConflict.SKIP
+        else ""
+    )
+    report_rows(
+        connection,
+        report,
+        (
+            "s.line, s.email",
+            f"FROM {STAGE} s JOIN users u ON u.email = s.email "
+            f"WHERE u.username <> s.username {skip_filter}",
+        ),
+        lambda row: f"the email {row[1]!r} belongs to another account",
+        "email",
+    )
+    report.created = report.rows - existing
+
+
+def _update_existing(session: Session, file_columns: frozenset[str]) -> None:
+    """Set the columns the file has on the accounts it names; an empty hash keeps the old one."""
+    names = [name for name in UPDATABLE if name in file_columns]
+    dialect = session.get_bind().dialect.name
+    hash_value = "COALESCE(s.password_hash, {target}password_hash)"
+    if dialect in ("mysql", "mariadb"):
+        sets = [f"u.{name} = s.{name}" for name in names]
+        if "password_hash" in file_columns:
+            sets.append("u.password_hash = " + hash_value.format(target="u."))
+        if not sets:
+            return
+        sql = (
+            f"UPDATE users u JOIN {STAGE} s ON u.username = s.username "  # noqa: S608
+            f"SET {', '.join(sets)}"
+        )
+    else:
+        sets = [f"{name} = s.{name}" for name in names]
+        if "password_hash" in file_columns:
+            sets.append("password_hash = " + hash_value.format(target="users."))
+        if not sets:
+            return
+        sql = (
+            f"UPDATE users SET {', '.join(sets)} FROM {STAGE} s "  # noqa: S608
+            "WHERE users.username = s.username"
+        )
+    session.execute(text(sql))
+
+
+def _insert_new(session: Session) -> None:
+    statement = text(
+        "INSERT INTO users (username, email, full_name, role, is_active, password_hash, "  # noqa: S608
+        "created_at, session_version) "
+        "SELECT s.username, s.email, s.full_name, s.role, s.is_active, s.password_hash, :now, 0 "
+        f"FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.username = s.username) "
+        "ORDER BY s.line"
+    ).bindparams(bindparam("now", type_=UTCDateTime()))
+    session.execute(statement, {"now": utcnow()})
+
+
+def export_users(
+    *,
+    session: Session,
+    actor: policy.Actor,
+    fmt: Format,
+    include_password_hashes: bool = False,
+) -> Iterator[bytes]:
+    """The accounts, oldest first, encoded chunk by chunk (for a file or an HTTP response).
+
+    Permission is checked and the audit event added now; the caller commits it. Rows are read
+    with a server-side cursor while the iterator is consumed, so memory stays flat.
+    """
+    if not policy.can(actor, policy.Permission.TRANSFER_DATA):
+        raise PermissionDenied(NOT_ALLOWED)
+    columns = COLUMNS if include_password_hashes else EXPORT_COLUMNS
+    audit.record(
+        session=session,
+        action="export.users",
+        actor=actor if isinstance(actor, User) else None,
+        details={"format": fmt.value, "password_hashes": include_password_hashes},
+    )
+    return export_chunks(
+        session,
+        [getattr(User, name) for name in columns],
+        columns,
+        fmt,
+        lambda query: query.order_by(User.id),
+    )

@@ -1,0 +1,66 @@
+"""``osnova import`` and ``osnova export`` from the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from osnova.models import AuditEvent
+from tests.factories import UserFactory
+from tests.transfer.helpers import items_table, users_table
+
+USERS = "username,email,full_name\nann,ann@example.org,Ann\nbob,bob@example.org,Bob\n"
+
+
+def test_import_then_export_users_through_the_cli(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    source = tmp_path / "users.csv"
+    source.write_text(USERS)
+    result = runner.invoke(args=["import", "users", str(source), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "2 would be created" in result.output
+    assert users_table(session) == []
+    result = runner.invoke(args=["import", "users", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "2 were created" in result.output
+    assert [row[0] for row in users_table(session)] == ["ann", "bob"]
+
+    output = tmp_path / "out.jsonl"
+    result = runner.invoke(args=["export", "users", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert output.read_text().count("\n") == 2
+    assert '"username":"ann"' in output.read_text()
+    result = runner.invoke(args=["export", "users"])
+    assert result.output.splitlines()[0] == "username,email,full_name,role,is_active"
+    actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["import.users", "import.users", "export.users", "export.users"]
+
+
+def test_a_failed_import_exits_1_and_names_the_line(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    source = tmp_path / "users.json"
+    source.write_text('[{"username": "ann", "email": "nope"}]')
+    result = runner.invoke(args=["import", "users", str(source)])
+    assert result.exit_code == 1
+    assert "line 1, column email" in result.output
+    assert "nothing was written" in result.output
+    assert users_table(session) == []
+
+
+def test_import_as_a_user_makes_the_items_theirs(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    UserFactory(username="ann", role="user")
+    source = tmp_path / "items.csv"
+    source.write_text("title,is_public\nLamp,true\n")
+    result = runner.invoke(args=["import", "items", str(source), "--as", "ann"])
+    assert result.exit_code == 0, result.output
+    assert items_table(session) == [(None, "Lamp", "", True, "ann")]
+    result = runner.invoke(args=["import", "users", str(source), "--as", "ann"])
+    assert result.exit_code == 1
+    assert "administrators" in result.output
