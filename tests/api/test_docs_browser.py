@@ -13,16 +13,7 @@ from werkzeug.serving import make_server
 from tests.api_helpers import token_for
 from tests.conftest import free_port, require_program
 from tests.factories import UserFactory
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.live import CHROMIUM_FLAGS
 
 
 @pytest.fixture

@@ -7,11 +7,7 @@ bearer token, so every operation is reached with rights. Every default check mus
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC
@@ -29,7 +25,8 @@ from osnova.extensions import db
 from osnova.models import Role
 from osnova.schemas import UserCreate
 from osnova.services import accounts, cursors, tokens
-from tests.conftest import TEST_SECRET_KEY, free_port, make_settings, migrate_database
+from tests.conftest import make_settings, migrate_database
+from tests.live import served_osnova
 
 MAX_EXAMPLES = 250
 ADMIN_PASSWORD = "schemathesis admin passphrase"
@@ -51,45 +48,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OSNOVA_")}
-    env |= {
-        "OSNOVA_ENV": "testing",
-        "OSNOVA_SECRET_KEY": TEST_SECRET_KEY,
-        "OSNOVA_DATABASE_URL": url,
-        "OSNOVA_INSTANCE_DIR": str(workdir / "instance"),
+    with served_osnova(
+        url,
+        workdir,
         # Token creation and registration are rate limited; the fuzzer is not an attacker.
-        "OSNOVA_LOGIN_ATTEMPTS_PER_IP": "100000 per minute",
-        "OSNOVA_LOGIN_FAILURES_PER_ACCOUNT": "100000 per minute",
-        "OSNOVA_REGISTRATIONS_PER_IP": "100000 per minute",
-    }
-    osnova = str(Path(sys.executable).parent / "osnova")
-    log = (workdir / "server.log").open("wb")
-    server = subprocess.Popen(
-        [osnova, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base_url}/healthz", timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(
-                        f"osnova serve did not start:\n{(workdir / 'server.log').read_text()}"
-                    )
-                time.sleep(0.2)
+        OSNOVA_LOGIN_ATTEMPTS_PER_IP="100000 per minute",
+        OSNOVA_LOGIN_FAILURES_PER_ACCOUNT="100000 per minute",
+        OSNOVA_REGISTRATIONS_PER_IP="100000 per minute",
+    ) as base_url:
         yield base_url, secret
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def openapi_document() -> dict[str, Any]:

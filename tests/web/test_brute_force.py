@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,8 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import TEST_SECRET_KEY, free_port, require_env
+from tests.conftest import require_env
 from tests.factories import UserFactory
+from tests.live import served_osnova
 from tests.web.test_account_journey import add_user
 from tests.web_helpers import CSRF_PATTERN, log_in
 
@@ -85,36 +82,14 @@ def redis_prefix() -> str:
 def second_instance(database_url: str, tmp_path: Path, redis_prefix: str) -> Iterator[str]:
     """Another osnova, in its own gunicorn process, on the same database and Redis."""
     redis_url = require_env("OSNOVA_TEST_REDIS_URL")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OSNOVA_")}
-    env |= {
-        "OSNOVA_ENV": "testing",
-        "OSNOVA_SECRET_KEY": TEST_SECRET_KEY,
-        "OSNOVA_DATABASE_URL": database_url,
-        "OSNOVA_INSTANCE_DIR": str(tmp_path / "second"),
-        "OSNOVA_REDIS_URL": redis_url,
-        "OSNOVA_RATE_LIMIT_KEY_PREFIX": redis_prefix,
-    }
-    osnova = str(Path(sys.executable).parent / "osnova")
-    server = subprocess.Popen(
-        [osnova, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{base_url}/healthz", timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served_osnova(
+        database_url,
+        tmp_path / "second",
+        workers=1,
+        OSNOVA_REDIS_URL=redis_url,
+        OSNOVA_RATE_LIMIT_KEY_PREFIX=redis_prefix,
+    ) as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_two_instances_share_the_failure_count_through_redis(

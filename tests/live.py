@@ -1,0 +1,71 @@
+"""``osnova serve`` on a free loopback port, and the Chromium flags, for tests that need them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_SECRET_KEY, free_port
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@contextmanager
+def served_osnova(
+    database_url: str, workdir: Path, *, workers: int = 2, **settings: str
+) -> Iterator[str]:
+    """Run ``osnova serve`` (gunicorn) on ``database_url``; yield its base URL.
+
+    ``settings`` are extra ``OSNOVA_*`` variables. A server that dies or does not answer
+    within 30 s fails the test with its log.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OSNOVA_")}
+    env |= {
+        "OSNOVA_ENV": "testing",
+        "OSNOVA_SECRET_KEY": TEST_SECRET_KEY,
+        "OSNOVA_DATABASE_URL": database_url,
+        "OSNOVA_INSTANCE_DIR": str(workdir / "instance"),
+        **settings,
+    }
+    port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / f"serve-{port}.log"
+    osnova = str(Path(sys.executable).parent / "osnova")
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [osnova, "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base_url}/healthz", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"osnova serve did not start:\n{log_path.read_text()}")
+                time.sleep(0.2)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
