@@ -49,6 +49,21 @@ def _upload(form: ItemForm) -> IO[bytes] | None:
     return None
 
 
+def _form_values(form: ItemForm) -> dict[str, Any]:
+    """The item fields as the schemas take them (the schemas apply the rules)."""
+    return {
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "is_public": bool(form.is_public.data),
+    }
+
+
+def _saved(item_id: int) -> Response:
+    db.session.commit()
+    flash(gettext("The item is saved."), "success")
+    return redirect(url_for("catalogue.show", item_id=item_id))
+
+
 def _cursor_args(**extra: str | None) -> dict[str, Any]:
     return {k: v for k, v in extra.items() if v}
 
@@ -75,15 +90,10 @@ def create() -> Response | tuple[str, int]:
     del form.remove_image
     if form.validate_on_submit():
         try:
-            data = ItemCreate(
-                title=form.title.data or "",
-                description=form.description.data or "",
-                is_public=bool(form.is_public.data),
-            )
             item = items.create_item(
                 session=db.session(),
                 owner=signed_in_user(),
-                data=data,
+                data=ItemCreate(**_form_values(form)),
                 image=_upload(form),
                 image_rules=image_rules(),
             )
@@ -91,9 +101,7 @@ def create() -> Response | tuple[str, int]:
             db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
-            flash(gettext("The item is saved."), "success")
-            return redirect(url_for("catalogue.show", item_id=item.id))
+            return _saved(item.id)
     status = 422 if form.is_submitted() else 200
     return render_template("items/form.html", form=form, item=None), status
 
@@ -111,16 +119,11 @@ def edit(item_id: int) -> Response | tuple[str, int]:
     form = ItemForm(obj=item)
     if form.validate_on_submit():
         try:
-            data = ItemUpdate(
-                title=form.title.data or "",
-                description=form.description.data or "",
-                is_public=bool(form.is_public.data),
-            )
             items.update_item(
                 session=db.session(),
                 actor=signed_in_user(),
                 item_id=item.id,
-                data=data,
+                data=ItemUpdate(**_form_values(form)),
                 image=_upload(form),
                 remove_image=bool(form.remove_image.data),
                 image_rules=image_rules(),
@@ -129,9 +132,7 @@ def edit(item_id: int) -> Response | tuple[str, int]:
             db.session.rollback()
             show_errors(form, error)
         else:
-            db.session.commit()
-            flash(gettext("The item is saved."), "success")
-            return redirect(url_for("catalogue.show", item_id=item_id))
+            return _saved(item_id)
     status = 422 if form.is_submitted() else 200
     return render_template("items/form.html", form=form, item=item), status
 
