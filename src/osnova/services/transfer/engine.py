@@ -20,8 +20,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from osnova.database import is_constraint_violation
+from osnova.models import User
+from osnova.services import audit
+from osnova.services.policy import Actor
 from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
-from osnova.services.transfer.report import MAX_REPORTED_ERRORS, ImportReport
+from osnova.services.transfer.report import MAX_REPORTED_ERRORS, ImportReport, count_in_metrics
 from osnova.services.transfer.staging import STAGE, StageLoader, create_stage, drop_stage
 
 BATCH_ROWS = 5_000
@@ -161,6 +164,28 @@ def duplicates_in_file(column: str) -> tuple[str, str]:
 
 
 def finish(
+    *,
+    session: Session,
+    report: ImportReport,
+    actor: Actor | None,
+    dry_run: bool,
+    write: Callable[[], None],
+    explain: Callable[[], None],
+) -> None:
+    """Write (or roll back, see ``_write_or_roll_back``), then audit and count the import."""
+    _write_or_roll_back(
+        session=session, report=report, dry_run=dry_run, write=write, explain=explain
+    )
+    audit.record(
+        session=session,
+        action=f"import.{report.kind}",
+        actor=actor if isinstance(actor, User) else None,
+        details=report.summary(),
+    )
+    count_in_metrics(report)
+
+
+def _write_or_roll_back(
     *,
     session: Session,
     report: ImportReport,

@@ -29,7 +29,7 @@ from osnova.services.transfer.engine import (
 )
 from osnova.services.transfer.exporting import export_chunks
 from osnova.services.transfer.formats import Format
-from osnova.services.transfer.report import ImportReport, OnConflict, count_in_metrics
+from osnova.services.transfer.report import ImportReport, OnConflict
 from osnova.services.transfer.staging import STAGE
 
 COLUMNS = ("external_id", "title", "description", "is_public", "owner")
@@ -112,14 +112,14 @@ def import_items(
         if report.on_conflict is not OnConflict.UPDATE:
             _report_duplicates(session, report)
 
-    finish(session=session, report=report, dry_run=dry_run, write=write, explain=explain)
-    audit.record(
+    finish(
         session=session,
-        action="import.items",
-        actor=actor if isinstance(actor, User) else None,
-        details=report.summary(),
+        report=report,
+        actor=actor,
+        dry_run=dry_run,
+        write=write,
+        explain=explain,
     )
-    count_in_metrics(report)
     return report
 
 
