@@ -181,7 +181,11 @@ def delete_user(username: str) -> tuple[str, int]:
     actor = require_caller()
     user = _managed(username)
     accounts.delete_user(
-        session=db.session(), actor=actor, user=user, remote_addr=request.remote_addr
+        session=db.session(),
+        settings=current_settings(),
+        actor=actor,
+        user=user,
+        remote_addr=request.remote_addr,
     )
     db.session.commit()
     return "", 204

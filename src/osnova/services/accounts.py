@@ -16,10 +16,10 @@ from osnova.config import Settings
 from osnova.database import is_constraint_violation, utcnow
 from osnova.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from osnova.i18n import N_
-from osnova.models import EMAIL_MAX, USERNAME_MAX, ApiToken, Role, User
+from osnova.models import EMAIL_MAX, USERNAME_MAX, ApiToken, Item, Role, User
 from osnova.schemas import UserCreate
 from osnova.security import hash_password, needs_rehash, verify_password
-from osnova.services import audit, policy
+from osnova.services import audit, images, policy
 from osnova.services.passwords import check_new_password
 
 INVALID_CREDENTIALS = N_("Invalid username, email or password.")
@@ -314,10 +314,22 @@ def get_for_admin(*, session: Session, actor: User, username: str) -> User:
     return user
 
 
-def delete_user(*, session: Session, actor: User, user: User, remote_addr: str | None) -> None:
-    """Delete an account with its items and tokens; the last active admin stays."""
+def delete_user(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: User,
+    user: User,
+    remote_addr: str | None,
+) -> None:
+    """Delete an account with its items and tokens (and, once that commits, the items'
+    images); the last active admin stays."""
     _require_account_manager(actor)
     _guard_last_admin(session=session, user=user)
+    rules = images.ImageRules.from_settings(settings)
+    for name in session.scalars(select(Item.image).where(Item.owner_id == user.id)):
+        if name:
+            images.forget_image(session=session, rules=rules, name=name)
     audit.record(
         session=session,
         action="account.delete",

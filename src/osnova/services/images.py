@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from osnova.config import Settings
 from osnova.errors import FieldError, InvalidInput, TooLarge
 from osnova.i18n import N_
 
@@ -35,6 +36,10 @@ _REMOVE_ON_ROLLBACK = "osnova_remove_on_rollback"
 class ImageRules:
     media_dir: Path
     max_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImageRules:
+        return cls(media_dir=settings.resolved_media_dir(), max_bytes=settings.max_image_bytes)
 
 
 def _refuse(message: str) -> InvalidInput:

@@ -36,10 +36,7 @@ bp = Blueprint("catalogue", __name__)
 
 
 def image_rules() -> images.ImageRules:
-    settings = current_settings()
-    return images.ImageRules(
-        media_dir=settings.resolved_media_dir(), max_bytes=settings.max_image_bytes
-    )
+    return images.ImageRules.from_settings(current_settings())
 
 
 def _upload(form: ItemForm) -> IO[bytes] | None:
