@@ -32,3 +32,8 @@ def current_settings() -> Settings:
     if not isinstance(settings, Settings):
         raise TypeError("the app was not built by osnova.create_app")
     return settings
+
+
+def signing_key() -> str:
+    """The app's secret key as text, for itsdangerous serializers."""
+    return str(current_app.config["SECRET_KEY"])

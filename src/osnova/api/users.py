@@ -10,6 +10,7 @@ from apiflask import APIBlueprint
 from flask import request
 from werkzeug.exceptions import Forbidden
 
+from osnova.account_mail import send_already_registered, send_verification
 from osnova.api.auth import check_request, require_caller
 from osnova.api.docs import ANONYMOUS, responses
 from osnova.api.schemas import (
@@ -73,13 +74,17 @@ def register(body: UserCreate) -> tuple[Registered, int]:
         raise Forbidden("Registration is closed.")
     if not body.password:
         raise InvalidInput([FieldError("password", "Field required")], "A password is required.")
-    accounts.register(
+    outcome = accounts.register(
         session=db.session(),
         settings=current_settings(),
         data=body,
         remote_addr=request.remote_addr,
     )
     db.session.commit()
+    if outcome.user is not None:
+        send_verification(outcome.user)
+    elif outcome.existing is not None:
+        send_already_registered(outcome.existing)
     return Registered(detail=REGISTERED), 202
 
 

@@ -8,12 +8,12 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from osnova.account_mail import send_verification
 from osnova.database import utcnow
 from osnova.errors import InvalidInput
 from osnova.extensions import current_settings, db
 from osnova.schemas import EmailChange, ProfileUpdate
 from osnova.services import accounts, tokens
-from osnova.web.auth import send_verification
 from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm, TokenForm
 from osnova.web.helpers import login_required, remote_addr, show_errors, signed_in_user
 from osnova.web.items import owner_items_page

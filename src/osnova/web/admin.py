@@ -12,12 +12,12 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
+from osnova.account_mail import send_reset_link
 from osnova.errors import Conflict, NotFound
 from osnova.extensions import db
 from osnova.models import Role, User
 from osnova.schemas import RoleChange
 from osnova.services import accounts, policy
-from osnova.web.auth import send_reset_link
 from osnova.web.forms import ActionForm, ActiveForm, RoleForm
 from osnova.web.helpers import login_required, remote_addr, signed_in_user
 

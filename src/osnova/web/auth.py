@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
@@ -12,12 +10,11 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from osnova import throttling
+from osnova.account_mail import send_already_registered, send_reset_link, send_verification
 from osnova.errors import InvalidInput
-from osnova.extensions import current_settings, db, limiter
-from osnova.models import User
+from osnova.extensions import current_settings, db, limiter, signing_key
 from osnova.schemas import UserCreate
 from osnova.services import account_links, accounts
-from osnova.services.mail import Mail, send
 from osnova.web.forms import (
     ActionForm,
     ForgotPasswordForm,
@@ -25,7 +22,7 @@ from osnova.web.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from osnova.web.helpers import remote_addr, safe_next, show_errors, signed_in_user, signing_key
+from osnova.web.helpers import remote_addr, safe_next, show_errors, signed_in_user
 from osnova.web.sessions import end_session, start_session
 
 bp = Blueprint("auth", __name__)
@@ -33,52 +30,6 @@ bp = Blueprint("auth", __name__)
 
 def _limit(setting: str) -> str:
     return str(getattr(current_settings(), setting))
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for mail, on OSNOVA_BASE_URL when set (never the request's Host)."""
-    base = current_settings().base_url
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
-def send_verification(user: User) -> None:
-    token = account_links.make_verify_token(secret_key=signing_key(), user=user)
-    link = external_url("auth.verify_email", token=token)
-    body = gettext(
-        "Hello %(name)s,\n\nplease confirm your email address for osnova by opening this link "
-        "(valid for %(hours)s hours):\n\n%(link)s\n",
-        name=user.display_name,
-        hours=current_settings().verify_link_hours,
-        link=link,
-    )
-    send(settings=current_settings(), mail=Mail(user.email, gettext("Confirm your email"), body))
-
-
-def send_reset_link(user: User) -> None:
-    token = account_links.make_reset_token(secret_key=signing_key(), user=user)
-    link = external_url("auth.reset_password", token=token)
-    body = gettext(
-        "Hello %(name)s,\n\nsomeone asked to reset the password of your osnova account. If it "
-        "was you, open this link (valid for %(minutes)s minutes):\n\n%(link)s\n\n"
-        "If it was not you, ignore this message; your password stays as it is.\n",
-        name=user.display_name,
-        minutes=current_settings().reset_link_minutes,
-        link=link,
-    )
-    send(settings=current_settings(), mail=Mail(user.email, gettext("Reset your password"), body))
-
-
-def _send_already_registered(user: User) -> None:
-    body = gettext(
-        "Hello %(name)s,\n\nsomeone tried to register a new osnova account with this email "
-        "address, which already has one. If it was you, sign in, or reset your password "
-        "here:\n\n%(link)s\n",
-        name=user.display_name,
-        link=external_url("auth.forgot_password"),
-    )
-    send(settings=current_settings(), mail=Mail(user.email, gettext("Your osnova account"), body))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -108,7 +59,7 @@ def register() -> str | Response:
             if outcome.user is not None:
                 send_verification(outcome.user)
             elif outcome.existing is not None:
-                _send_already_registered(outcome.existing)
+                send_already_registered(outcome.existing)
             flash(
                 gettext(
                     "We sent a confirmation link to %(email)s. You can sign in now.",

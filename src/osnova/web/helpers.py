@@ -7,7 +7,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import flask_login
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
@@ -30,11 +30,6 @@ def signed_in_user() -> User:
 
 def remote_addr() -> str | None:
     return request.remote_addr
-
-
-def signing_key() -> str:
-    """The app's secret key as text, for itsdangerous serializers."""
-    return str(current_app.config["SECRET_KEY"])
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
