@@ -93,7 +93,10 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        response: TestResponse = contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response: TestResponse = context.run(super().open, *args, **kwargs)
+        if not isinstance(response.response, list | tuple):  # streamed: read it in its context
+            response.response = IterateInContext(context, response.response)
         return response
 
     @contextmanager
@@ -105,6 +108,26 @@ class IsolatedClient(FlaskClient):
             yield flask_session
         finally:
             context.run(manager.__exit__, None, None, None)
+
+
+class IterateInContext:
+    """A streamed body that is read, and closed, in the context its request ran in."""
+
+    def __init__(self, context: contextvars.Context, iterable: Any) -> None:
+        self.context = context
+        self.iterable = iterable
+        self.iterator = context.run(iter, iterable)
+
+    def __iter__(self) -> IterateInContext:
+        return self
+
+    def __next__(self) -> Any:
+        return self.context.run(next, self.iterator)
+
+    def close(self) -> None:
+        close = getattr(self.iterable, "close", None)
+        if close is not None:
+            self.context.run(close)
 
 
 def new_app(settings: Settings) -> Flask:

@@ -25,6 +25,8 @@ OPERATIONS = {
     ("get", "/api/v1/items/{item_id}"),
     ("patch", "/api/v1/items/{item_id}"),
     ("delete", "/api/v1/items/{item_id}"),
+    ("post", "/api/v1/imports/{kind}"),
+    ("get", "/api/v1/exports/{kind}"),
 }
 
 

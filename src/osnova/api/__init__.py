@@ -17,11 +17,11 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
 
-from osnova.api import auth, docs, items, problems, users
+from osnova.api import auth, docs, items, problems, transfer, users
 from osnova.extensions import csrf, current_settings
 
 PREFIX = "/api/"
-BLUEPRINTS: tuple[APIBlueprint, ...] = (auth.bp, users.bp, items.bp)
+BLUEPRINTS: tuple[APIBlueprint, ...] = (auth.bp, users.bp, items.bp, transfer.bp)
 
 
 class JSONProvider(DefaultJSONProvider):

@@ -84,7 +84,52 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     return spec
 
 
+UPLOAD = {"x-osnova-upload": True}
+DOWNLOAD = {"x-osnova-download": True}
+_CSV_EXAMPLE = "username,email,full_name,role,is_active\nolena,olena@example.org,Olena,user,true\n"
+_ROW_EXAMPLE = {"username": "olena", "email": "olena@example.org", "full_name": "Olena"}
+_FILE_BODIES = {
+    "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
+    "application/json": {"schema": {"type": "array", "items": {}}, "example": [_ROW_EXAMPLE]},
+    "application/jsonl": {"schema": {"type": "string"}, "example": '{"username": "olena"}\n'},
+}
+_REPORT_EXAMPLE = {
+    "kind": "users",
+    "ok": True,
+    "format": "csv",
+    "on_conflict": "error",
+    "dry_run": False,
+    "rows": 1,
+    "created": 1,
+    "updated": 0,
+    "skipped": 0,
+    "errors": [],
+    "error_count": 0,
+}
+
+
+def _file_operation(operation: dict[str, Any]) -> None:
+    """Request and answer bodies of the import and export operations, which are files."""
+    if operation.pop("x-osnova-upload", False):
+        multipart = {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        }
+        operation["requestBody"] = {
+            "required": True,
+            "content": {**_FILE_BODIES, "multipart/form-data": multipart},
+        }
+        ok = {"schema": {"type": "object"}, "example": _REPORT_EXAMPLE}
+        operation["responses"]["200"] = {"description": "OK", "content": {"application/json": ok}}
+    if operation.pop("x-osnova-download", False):
+        operation["responses"]["200"] = {"description": "OK", "content": dict(_FILE_BODIES)}
+
+
 def _finish_operation(operation: dict[str, Any]) -> None:
+    _file_operation(operation)
     anonymous = operation.pop("x-osnova-anonymous", False)
     operation["security"] = [{BEARER: []}, {}] if anonymous else [{BEARER: []}]
     if "requestBody" in operation:

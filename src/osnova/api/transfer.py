@@ -1,0 +1,137 @@
+"""Bulk import and export over HTTP: the same service as ``osnova import``/``osnova export``.
+
+Imports take the file as the raw body or as the ``file`` field of a multipart form, up to
+the app's request size limit; they answer with the report (200), or with a 422 problem
+naming each bad line and column, in which case nothing was written. Exports stream: the
+first rows leave while later ones are still being read from the database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import IO, Literal
+
+from apiflask import APIBlueprint
+from flask import Response, current_app, jsonify, request, stream_with_context
+from pydantic import BaseModel, ConfigDict
+
+from osnova.api.auth import authenticate_request, require_caller
+from osnova.api.docs import DOWNLOAD, UPLOAD, responses
+from osnova.api.problems import problem
+from osnova.errors import FieldError, InvalidInput
+from osnova.extensions import db
+from osnova.services import transfer
+from osnova.services.transfer import Format, OnConflict
+
+bp = APIBlueprint("transfer", __name__, url_prefix="/api/v1", tag="Import and export")
+
+Kind = Literal["users", "items"]
+CONTENT_TYPES = {
+    Format.CSV: "text/csv",
+    Format.JSON: "application/json",
+    Format.JSONL: "application/jsonl",
+}
+_GUESSES = {
+    "text/csv": Format.CSV,
+    "application/json": Format.JSON,
+    "application/jsonl": Format.JSONL,
+    "application/x-ndjson": Format.JSONL,
+}
+NO_FORMAT = "Say the format with ?format=csv|json|jsonl (it could not be told from the upload)."
+
+
+class ExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["csv", "json", "jsonl"] = "csv"
+
+
+class ImportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["csv", "json", "jsonl"] | None = None
+    dry_run: bool = False
+    on_conflict: Literal["error", "skip", "update"] = "error"
+
+
+@bp.before_request
+def _before() -> None:
+    # Uploads are files, not JSON: the app-wide size limit applies, then the usual caller.
+    request.max_content_length = current_app.config["MAX_CONTENT_LENGTH"]
+    authenticate_request()
+
+
+def _upload(query: ImportQuery) -> tuple[IO[bytes], Format]:
+    upload = request.files.get("file")
+    stream: IO[bytes] = upload.stream if upload is not None else request.stream
+    if query.format is not None:
+        return stream, Format(query.format)
+    filename = upload.filename if upload is not None else None
+    if filename and "." in filename:
+        extension = filename.rsplit(".", 1)[1].lower()
+        if extension in {f.value for f in Format}:
+            return stream, Format(extension)
+    mimetype = upload.mimetype if upload is not None else request.mimetype
+    if mimetype in _GUESSES:
+        return stream, _GUESSES[mimetype]
+    raise InvalidInput([FieldError("format", NO_FORMAT)], NO_FORMAT)
+
+
+@bp.post("/imports/<any(users, items):kind>")
+@bp.input(ImportQuery, location="query", arg_name="query")
+@bp.doc(
+    summary="Import users or items from CSV, JSON or JSON Lines",
+    description="The file is the raw body or the `file` field of a multipart form. All rows "
+    "or none: a 422 lists the bad lines and nothing is written. `dry_run=true` checks "
+    "without writing. Users: admins only; items: admins, or anyone for their own items.",
+    responses=responses(200, 400, 401, 403, 413, 415, 422, 429),
+    extensions=UPLOAD,
+)
+def import_rows(kind: Kind, query: ImportQuery) -> Response:
+    actor = require_caller()
+    stream, fmt = _upload(query)
+    service = transfer.import_users if kind == "users" else transfer.import_items
+    report = service(
+        session=db.session(),
+        actor=actor,
+        stream=stream,
+        fmt=fmt,
+        on_conflict=OnConflict(query.on_conflict),
+        dry_run=query.dry_run,
+    )
+    db.session.commit()
+    if not report.ok:
+        errors = [
+            FieldError(f"line {e.line}" + (f", {e.column}" if e.column else ""), e.message)
+            for e in report.errors
+        ]
+        return problem(422, f"{report.error_count} row(s) refused; nothing was imported.", errors)
+    return jsonify(report.to_dict())
+
+
+@bp.get("/exports/<any(users, items):kind>")
+@bp.input(ExportQuery, location="query", arg_name="query")
+@bp.doc(
+    summary="Export users or items as CSV, JSON or JSON Lines",
+    description="Streamed as a download. Users: admins only. Items: everyone's for admins "
+    "(with an `owner` column), else the caller's own. CSV cells that a spreadsheet would "
+    "run as a formula are prefixed with `'`.",
+    responses=responses(200, 401, 403, 422),
+    extensions=DOWNLOAD,
+)
+def export_rows(kind: Kind, query: ExportQuery) -> Response:
+    actor = require_caller()
+    fmt = Format(query.format)
+    session = db.session()
+    if kind == "users":
+        chunks = transfer.export_users(session=session, actor=actor, fmt=fmt)
+    else:
+        chunks = transfer.export_items(session=session, actor=actor, fmt=fmt)
+    session.commit()  # the audit event; the rows are read while the response streams
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return Response(
+        stream_with_context(chunks),
+        mimetype=CONTENT_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="osnova-{kind}-{stamp}.{fmt.value}"',
+            "Cache-Control": "no-store",
+        },
+    )
