@@ -73,6 +73,11 @@ class _CountingReader:
         self.count += count
         return count
 
+    def seek(self, offset: int, whence: int = 0) -> int:
+        position: int = self.stream.seek(offset, whence)
+        self.count = position
+        return position
+
     def readline(self, size: int = -1) -> bytes:
         data = self.stream.readline(size)
         self.count += len(data)

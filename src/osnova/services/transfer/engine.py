@@ -176,6 +176,11 @@ def finish(
     _write_or_roll_back(
         session=session, report=report, dry_run=dry_run, write=write, explain=explain
     )
+    record_import(session=session, report=report, actor=actor)
+
+
+def record_import(*, session: Session, report: ImportReport, actor: Actor | None) -> None:
+    """The audit event (committed by the caller) and the import rows metric."""
     audit.record(
         session=session,
         action=f"import.{report.kind}",

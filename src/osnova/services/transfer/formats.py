@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import IO, Any
 
@@ -56,9 +56,12 @@ class FileProblem(Exception):
         self.column = column
 
 
+Records = Generator[tuple[int, Row | BadRecord], None, None]
+
+
 def read_rows(
     stream: IO[bytes], fmt: Format, *, columns: Sequence[str], refused: dict[str, str]
-) -> Iterator[tuple[int, Row | BadRecord]]:
+) -> Records:
     """Rows of ``stream`` as dicts; ``columns`` are the known ones, ``refused`` maps a column
     name to the message that explains why it may not appear."""
     if fmt is Format.CSV:
@@ -97,9 +100,7 @@ def escape_cell(value: str) -> str:
 _ESCAPED = frozenset((*FORMULA_TRIGGERS, ESCAPE))
 
 
-def _read_csv(
-    stream: IO[bytes], columns: Sequence[str], refused: dict[str, str]
-) -> Iterator[tuple[int, Row | BadRecord]]:
+def _read_csv(stream: IO[bytes], columns: Sequence[str], refused: dict[str, str]) -> Records:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     text = _text(stream)
     try:
@@ -174,7 +175,7 @@ def _check_names_in_row(
 
 def _read_json(
     stream: IO[bytes], columns: Sequence[str], refused: dict[str, str]
-) -> Iterator[tuple[int, Row]]:
+) -> Generator[tuple[int, Row], None, None]:
     buffered = _skip_to_content(stream)
     first = buffered.peek(1)[:1]
     if first == b"":
@@ -220,7 +221,7 @@ class _Raw(io.RawIOBase):
 
 def _read_jsonl(
     stream: IO[bytes], columns: Sequence[str], refused: dict[str, str]
-) -> Iterator[tuple[int, Row]]:
+) -> Generator[tuple[int, Row], None, None]:
     line = 0
     for record in stream:
         line += 1

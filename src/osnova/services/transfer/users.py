@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from sqlalchemy import Boolean, String, bindparam, text
+from sqlalchemy import Boolean, Integer, String, bindparam, text
 from sqlalchemy.orm import Session
 
 from osnova.database import UTCDateTime, utcnow
@@ -18,12 +18,14 @@ from osnova.errors import PermissionDenied
 from osnova.models import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX, User
 from osnova.schemas import UserImport
 from osnova.services import audit, policy
+from osnova.services.transfer.direct import load_directly
 from osnova.services.transfer.engine import (
     PLAINTEXT_PASSWORD,
     Progress,
     Spec,
     duplicates_in_file,
     finish,
+    record_import,
     report_rows,
     stage_file,
 )
@@ -85,6 +87,22 @@ def import_users(
     if not policy.can(actor, policy.Permission.TRANSFER_DATA):
         raise PermissionDenied(NOT_ALLOWED)
     report = ImportReport("users", fmt.value, OnConflict(on_conflict), dry_run)
+    if report.on_conflict is OnConflict.ERROR and not dry_run and stream.seekable():
+        rows = load_directly(
+            connection=session.connection(),
+            stream=stream,
+            fmt=fmt,
+            spec=SPEC,
+            table="users",
+            constants={"created_at": (UTCDateTime(), utcnow()), "session_version": (Integer(), 0)},
+            progress=progress,
+        )
+        if rows is not None:
+            report.rows = report.created = rows
+            record_import(session=session, report=report, actor=actor)
+            return report
+        session.rollback()  # the staged import below finds and explains the problem
+        stream.seek(0)
     connection = session.connection()
     staged = stage_file(
         connection=connection, stream=stream, fmt=fmt, spec=SPEC, report=report, progress=progress
