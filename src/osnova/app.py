@@ -21,7 +21,7 @@ from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_mana
 from osnova.headers import init_headers
 from osnova.i18n import select_locale
 from osnova.observability import init_observability, watch_pool
-from osnova.web import account, admin, auth, errors, items, pages
+from osnova.web import account, admin, admin_transfer, auth, errors, items, pages
 from osnova.web.sessions import init_sessions
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_transfer.bp)
     app.register_blueprint(items.bp)
     register_api(app)
 

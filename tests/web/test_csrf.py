@@ -47,6 +47,8 @@ def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
         "/admin/users/<int:user_id>/role": {"role": "admin"},
         "/admin/users/<int:user_id>/active": {"active": "0"},
         "/admin/users/<int:user_id>/send-reset": {},
+        "/admin/transfer": {"kind": "users", "file_format": "csv", "on_conflict": "update"},
+        "/admin/transfer/confirm": {"ticket": "not-a-ticket"},
         "/items/new": {"title": "Smuggled", "description": "", "is_public": "y"},
         "/items/<int:item_id>/edit": {"title": "Defaced", "description": "x"},
         "/items/<int:item_id>/delete": {},

@@ -8,16 +8,16 @@ first rows leave while later ones are still being read from the database.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import IO, Literal
 
 from apiflask import APIBlueprint
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import Response, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict
 
 from osnova.api.auth import authenticate_request, require_caller
 from osnova.api.docs import DOWNLOAD, UPLOAD, responses
 from osnova.api.problems import problem
+from osnova.downloads import export_download
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import db
 from osnova.services import transfer
@@ -26,11 +26,6 @@ from osnova.services.transfer import Format, OnConflict
 bp = APIBlueprint("transfer", __name__, url_prefix="/api/v1", tag="Import and export")
 
 Kind = Literal["users", "items"]
-CONTENT_TYPES = {
-    Format.CSV: "text/csv",
-    Format.JSON: "application/json",
-    Format.JSONL: "application/jsonl",
-}
 _GUESSES = {
     "text/csv": Format.CSV,
     "application/json": Format.JSON,
@@ -126,12 +121,4 @@ def export_rows(kind: Kind, query: ExportQuery) -> Response:
     else:
         chunks = transfer.export_items(session=session, actor=actor, fmt=fmt)
     session.commit()  # the audit event; the rows are read while the response streams
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return Response(
-        stream_with_context(chunks),
-        mimetype=CONTENT_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="osnova-{kind}-{stamp}.{fmt.value}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return export_download(kind=kind, fmt=fmt, chunks=chunks)

@@ -25,17 +25,23 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def admin_required(view: F) -> F:
-    """Signed-in users without the right get 403; anonymous visitors go to the login page."""
+def permission_required(permission: policy.Permission) -> Callable[[F], F]:
+    """Signed-in users without ``permission`` get 403; anonymous visitors go to the login page."""
 
-    @wraps(view)
-    @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not policy.can(current_user, policy.Permission.MANAGE_ACCOUNTS):
-            abort(403)
-        return view(*args, **kwargs)
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not policy.can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+admin_required = permission_required(policy.Permission.MANAGE_ACCOUNTS)
 
 
 def _user_or_404(user_id: int) -> User:

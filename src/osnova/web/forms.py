@@ -7,14 +7,18 @@ applied by the schemas and services, whose errors are put back on the fields
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
     PasswordField,
+    SelectChoice,
+    SelectField,
     StringField,
     TextAreaField,
 )
@@ -119,3 +123,39 @@ class ItemForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=TOKEN_NAME_MAX)])
+
+
+# The import form's choices; the report page shows the chosen ones with the same labels.
+IMPORT_KINDS = {"users": _l("Users"), "items": _l("Items")}
+IMPORT_FORMATS = {
+    "auto": _l("From the file name (.csv, .json, .jsonl)"),
+    "csv": "CSV",
+    "json": "JSON",
+    "jsonl": "JSON Lines",
+}
+IMPORT_CONFLICTS = {
+    "error": _l("Refuse the file"),
+    "skip": _l("Keep the stored row"),
+    "update": _l("Update the stored row from the file"),
+}
+
+
+def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class ImportForm(FlaskForm):
+    """An upload to check with a dry run; the service validates the rows."""
+
+    kind = SelectField(_l("What the file holds"), choices=_choices(IMPORT_KINDS))
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
+    file_format = SelectField(_l("Format"), choices=_choices(IMPORT_FORMATS))
+    on_conflict = SelectField(
+        _l("When a row is already stored"), choices=_choices(IMPORT_CONFLICTS)
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    """Carries the signed ticket of a checked upload (see ``web.pending_imports``)."""
+
+    ticket = HiddenField(validators=[DataRequired()])

@@ -61,6 +61,7 @@ def layout_context() -> dict[str, object]:
         "languages": LANGUAGES,
         "locale": str(get_locale() or "en"),
         "can_manage_accounts": policy.can(current_user, policy.Permission.MANAGE_ACCOUNTS),
+        "can_transfer_data": policy.can(current_user, policy.Permission.TRANSFER_DATA),
         "can_edit_item": lambda item: policy.can_edit_item(current_user, item),
         "max_image_mib": current_settings().max_image_bytes // (1024 * 1024),
     }

@@ -1,0 +1,168 @@
+"""Admin pages for bulk data: upload a file, read the dry run's report, confirm; downloads.
+
+The same service as ``osnova import``/``export`` and the JSON API. An upload is always
+checked first with a dry run, and only a clean check offers the real import of that same
+file with the same options (kept meanwhile by ``web.pending_imports``).
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from osnova.downloads import export_download
+from osnova.extensions import db
+from osnova.services import policy, transfer
+from osnova.services.transfer import Format, ImportReport, OnConflict
+from osnova.web import pending_imports
+from osnova.web.admin import permission_required
+from osnova.web.forms import (
+    IMPORT_CONFLICTS,
+    IMPORT_KINDS,
+    ConfirmImportForm,
+    ImportForm,
+)
+from osnova.web.helpers import signed_in_user
+from osnova.web.pending_imports import PendingImport
+
+bp = Blueprint("transfer_pages", __name__, url_prefix="/admin/transfer")
+transfer_required = permission_required(policy.Permission.TRANSFER_DATA)
+
+FORMAT_BY_EXTENSION = {
+    ".csv": Format.CSV,
+    ".json": Format.JSON,
+    ".jsonl": Format.JSONL,
+    ".ndjson": Format.JSONL,
+}
+EXPORT_FORMATS = {Format.CSV: "CSV", Format.JSON: "JSON", Format.JSONL: "JSON Lines"}
+
+
+def _format_of(form: ImportForm) -> Format | None:
+    """The chosen format, else the one the file name tells, else None."""
+    if form.file_format.data != "auto":
+        return Format(form.file_format.data)
+    return FORMAT_BY_EXTENSION.get(PurePath(form.file.data.filename or "").suffix.lower())
+
+
+def _run(pending: PendingImport, *, dry_run: bool) -> ImportReport:
+    service = transfer.import_users if pending.kind == "users" else transfer.import_items
+    with pending.path.open("rb") as stream:
+        report = service(
+            session=db.session(),
+            actor=signed_in_user(),
+            stream=stream,
+            fmt=pending.fmt,
+            on_conflict=pending.on_conflict,
+            dry_run=dry_run,
+        )
+    db.session.commit()  # the rows on success; the audit event in every case
+    return report
+
+
+def _report_page(report: ImportReport, confirm_form: ConfirmImportForm | None) -> tuple[str, int]:
+    page = render_template(
+        "admin/import_report.html",
+        report=report,
+        confirm_form=confirm_form,
+        kinds=IMPORT_KINDS,
+        conflicts=IMPORT_CONFLICTS,
+        formats=EXPORT_FORMATS,
+    )
+    return page, 200 if report.ok else 422
+
+
+@bp.route("", methods=["GET", "POST"])
+@transfer_required
+def index() -> tuple[str, int]:
+    """The upload form and the downloads; a submitted upload answers with its dry run."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        fmt = _format_of(form)
+        if fmt is not None:
+            return _check(form, fmt)
+        form.file_format.errors = [
+            gettext("The format cannot be told from the file name: choose it.")
+        ]
+    page = render_template(
+        "admin/transfer.html",
+        form=form,
+        kinds=IMPORT_KINDS,
+        formats=EXPORT_FORMATS,
+        max_upload_mib=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+    )
+    return page, 422 if form.is_submitted() else 200
+
+
+def _check(form: ImportForm, fmt: Format) -> tuple[str, int]:
+    """Store the upload, dry-run it, and offer the confirmation only for a clean file."""
+    user_id = signed_in_user().id
+    pending = pending_imports.store(
+        form.file.data.stream,
+        kind=form.kind.data,
+        fmt=fmt,
+        on_conflict=OnConflict(form.on_conflict.data),
+    )
+    clean = False
+    try:
+        report = _run(pending, dry_run=True)
+        clean = report.ok
+    finally:
+        if not clean:
+            pending_imports.discard(pending)
+    if not clean:
+        return _report_page(report, None)
+    ticket = pending_imports.ticket_for(pending, user_id=user_id)
+    return _report_page(report, ConfirmImportForm(formdata=None, ticket=ticket))
+
+
+@bp.post("/confirm")
+@transfer_required
+def confirm() -> Response | tuple[str, int]:
+    """Import the checked file for real, once; the stored file is deleted either way."""
+    form = ConfirmImportForm()
+    pending = None
+    if form.validate_on_submit():
+        pending = pending_imports.redeem(form.ticket.data, user_id=signed_in_user().id)
+    if pending is None:
+        flash(
+            gettext(
+                "This import cannot be confirmed: the check expired, was already imported "
+                "or was made by someone else. Please upload the file again."
+            ),
+            "error",
+        )
+        return redirect(url_for("transfer_pages.index"))
+    try:
+        report = _run(pending, dry_run=False)
+    finally:
+        pending_imports.discard(pending)
+    if report.ok:
+        flash(
+            gettext(
+                "Imported: %(created)s created, %(updated)s updated, %(skipped)s skipped.",
+                created=report.created,
+                updated=report.updated,
+                skipped=report.skipped,
+            ),
+            "success",
+        )
+    else:
+        flash(gettext("The import was refused and nothing was written."), "error")
+    return _report_page(report, None)
+
+
+@bp.get("/export/<any(users, items):kind>.<any(csv, json, jsonl):fmt>")
+@transfer_required
+def export(kind: str, fmt: str) -> Response:
+    """A streamed download of every account or every item (exports change no rows)."""
+    chosen = Format(fmt)
+    session = db.session()
+    if kind == "users":
+        chunks = transfer.export_users(session=session, actor=signed_in_user(), fmt=chosen)
+    else:
+        chunks = transfer.export_items(session=session, actor=signed_in_user(), fmt=chosen)
+    session.commit()  # the audit event; the rows are read while the response streams
+    return export_download(kind=kind, fmt=chosen, chunks=chunks)
