@@ -97,7 +97,8 @@ SPECIAL_USE_DOMAIN = re.compile(
 )
 
 
-def _fast_email(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+def simple_email(value: object) -> str | None:
+    """``value`` lowercased when it has the common shape, else None (the full path decides)."""
     if isinstance(value, str) and value.isascii() and len(value) <= EMAIL_MAX_LENGTH:
         lowered = value.lower()
         domain = lowered.rpartition("@")[2]
@@ -108,7 +109,12 @@ def _fast_email(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             and not SPECIAL_USE_DOMAIN.search(domain)
         ):
             return lowered
-    return handler(value)
+    return None
+
+
+def _fast_email(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    simple = simple_email(value)
+    return simple if simple is not None else handler(value)
 
 
 Email = Annotated[EmailStr, WrapValidator(_fast_email), AfterValidator(str.lower)]

@@ -53,13 +53,12 @@ def load_directly(
     """Write every row of ``stream`` into ``table``; the row count, or None at the first
     problem (then the transaction holds some rows: the caller rolls it back).
 
-    ``spec`` is the kind's ``engine.Spec``: its model validates, its ``to_stage`` gives the
-    values of ``spec.stage_columns`` in order; ``constants`` fill the other columns.
+    ``spec`` is the kind's ``engine.Spec``: its ``values`` validates a row into the values of
+    ``spec.stage_columns``, in order; ``constants`` fill the other columns.
     """
     columns = [name for name, _ in spec.stage_columns]
     writer = _writer_for(connection, table, columns, constants)
-    validate = spec.model.model_validate
-    to_values = spec.to_stage
+    to_values = spec.values
     batch: list[tuple[Any, ...]] = []
     rows = 0
     try:
@@ -70,7 +69,7 @@ def load_directly(
             for _line, row in records:
                 if isinstance(row, BadRecord):
                     return None
-                values = to_values(validate(row))
+                values = to_values(row)
                 if isinstance(values, str):
                     return None
                 batch.append(values)

@@ -23,7 +23,7 @@ from osnova.database import is_constraint_violation
 from osnova.models import User
 from osnova.services import audit
 from osnova.services.policy import Actor
-from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
+from osnova.services.transfer.formats import BadRecord, FileProblem, Format, Row, read_rows
 from osnova.services.transfer.report import MAX_REPORTED_ERRORS, ImportReport, count_in_metrics
 from osnova.services.transfer.staging import STAGE, StageLoader, create_stage, drop_stage
 
@@ -48,6 +48,15 @@ class Spec:
     stage_columns: tuple[tuple[str, TypeEngine[Any]], ...]
     # The staged tuple (without the line) of a validated row, or an error message.
     to_stage: Callable[[Any], tuple[Any, ...] | str]
+    # The staged tuple of a raw row already in canonical form, else None (see users.py).
+    canonical: Callable[[Row], tuple[Any, ...] | None] = lambda _row: None
+
+    def values(self, row: Row) -> tuple[Any, ...] | str:
+        """The staged tuple of ``row`` or an error message; raises ``ValidationError``."""
+        canonical = self.canonical(row)
+        if canonical is not None:
+            return canonical
+        return self.to_stage(self.model.model_validate(row))
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,6 @@ def stage_file(
     """Validate every row of ``stream`` into the staging table; errors go to ``report``."""
     create_stage(connection, spec.stage_columns)
     loader = StageLoader(connection, [name for name, _ in spec.stage_columns])
-    validate = spec.model.model_validate
     batch: list[tuple[Any, ...]] = []
     seen: set[str] = set()
     rows = 0
@@ -84,7 +92,7 @@ def stage_file(
                 seen.update(row)
                 _check_required(fmt, seen, spec, rows)
             try:
-                staged = spec.to_stage(validate(row))
+                staged = spec.values(row)
             except ValidationError as exc:
                 for error in exc.errors(include_url=False, include_input=False):
                     column = str(error["loc"][0]) if error["loc"] else None
