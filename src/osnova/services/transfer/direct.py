@@ -22,13 +22,13 @@ from typing import IO, Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
 from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
 
-BATCH_ROWS = 5_000
+BATCH_ROWS = 20_000  # few batches: each hand-over of the GIL to the writer costs up to 5 ms
 QUEUED_BATCHES = 2  # enough to keep the writer busy; memory stays a few batches deep
 
 Progress = Callable[[int], None]
@@ -117,18 +117,22 @@ def _writer_for(
 def _sqlite_json_insert(
     connection: Connection, table: str, columns: Sequence[str], constants: Constants
 ) -> Callable[[list[tuple[Any, ...]]], None]:
-    """One statement per batch: SQLite reads the rows out of a JSON array itself."""
+    """One statement per batch: SQLite reads the rows out of a JSON array itself.
+
+    The driver's own cursor, so the writer thread needs the GIL only to start and end each
+    batch: while it waits for it, the database does nothing.
+    """
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
     names = [*columns, *constants]
-    statement = text(
+    sql = (
         f"INSERT INTO {table} ({', '.join(names)}) "  # noqa: S608 - names from this package
-        f"SELECT {', '.join([*values, *(f':{name}' for name in constants)])} "
-        "FROM json_each(:rows)"
-    ).bindparams(*(bindparam(name, type_=type_) for name, (type_, _) in constants.items()))
-    fixed = {name: value for name, (_, value) in constants.items()}
+        f"SELECT {', '.join([*values, *('?' * len(constants))])} FROM json_each(?)"
+    )
+    fixed = tuple(_processed(connection, type_, value) for type_, value in constants.values())
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     def write(batch: list[tuple[Any, ...]]) -> None:
-        connection.execute(statement, {**fixed, "rows": orjson.dumps(batch).decode()})
+        cursor.execute(sql, (*fixed, orjson.dumps(batch).decode()))
 
     return write
 

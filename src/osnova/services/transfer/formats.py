@@ -130,7 +130,7 @@ def _csv_records(
         line = reader.line_num + 1
         for record in reader:
             joined = "".join(record)
-            if NOT_UTF8.search(joined):
+            if not joined.isascii() and NOT_UTF8.search(joined):
                 raise FileProblem("the file is not UTF-8 text", line)
             if len(record) == width:
                 if ESCAPE in joined:
