@@ -23,6 +23,7 @@ from osnova.services.transfer.formats import (
 )
 
 FETCH_ROWS = 5_000
+COPY_CHUNK_BYTES = 65_536
 
 
 def csv_cell(column: Any) -> ColumnElement[Any]:
@@ -81,8 +82,14 @@ def copy_csv(session: Session, query: Select[Any]) -> Iterator[bytes]:
     raw: Any = connection.connection.driver_connection
     statement = f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv, HEADER)"
     with raw.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
+        # COPY hands over one row at a time: pass them on in chunks, not a write per row.
+        chunk = bytearray()
         for data in copy:
-            yield bytes(data)
+            chunk += data
+            if len(chunk) >= COPY_CHUNK_BYTES:
+                yield bytes(chunk)
+                chunk.clear()
+        yield bytes(chunk)
 
 
 def normalise_booleans(
