@@ -14,9 +14,11 @@ import csv
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,8 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results" / "transfer.md"
 OSNOVA = str(Path(sys.executable).parent / "osnova")
 TIME = "/usr/bin/time"
+REPEAT = 3
+TOOL_DB = "tool.sqlite3"
 EXPORT_QUERY = (
     "SELECT i.external_id, i.title, i.description, "
     "CASE WHEN i.is_public THEN 'true' ELSE 'false' END, u.username "
@@ -52,6 +56,7 @@ class Run:
     seconds: float
     rss_mb: float
     baseline: float | None = None
+    startup: float | None = None
 
 
 def timed(argv: list[str], env: dict[str, str], stdin: Path | None = None) -> tuple[float, float]:
@@ -64,6 +69,21 @@ def timed(argv: list[str], env: dict[str, str], stdin: Path | None = None) -> tu
         wall = time.perf_counter() - started
     seconds, kilobytes = report.read_text().split()[-2:]
     return max(float(seconds), wall), int(kilobytes) / 1024
+
+
+def median_timed(
+    argv: list[str],
+    env: dict[str, str],
+    stdin: Path | None = None,
+    prepare: Callable[[], object] | None = None,
+) -> tuple[float, float]:
+    """The median wall seconds and the largest peak RSS of REPEAT runs, each prepared afresh."""
+    results = []
+    for _ in range(REPEAT):
+        if prepare is not None:
+            prepare()
+        results.append(timed(argv, env, stdin))
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
 
 
 def users_file(rows: int) -> Path:
@@ -143,24 +163,40 @@ def fill_items(url: str, rows: int) -> None:
     engine.dispose()
 
 
+def startup_seconds(url: str) -> float:
+    """What every osnova command pays before its work: start Python, build the app, export
+    an empty table (the median of REPEAT runs)."""
+    seconds, _ = median_timed([OSNOVA, "export", "users", "--output", os.devnull], osnova_env(url))
+    return seconds
+
+
 def bench_sqlite(sizes: list[int], export_rows: int) -> list[Run]:
     runs: list[Run] = []
     sqlite3 = shutil.which("sqlite3")
+    database = DATA / "osnova.sqlite3"
+    startup = startup_seconds(f"sqlite:///{migrated_sqlite(database.name)}")
     for rows in sizes:
         source = users_file(rows)
-        database = migrated_sqlite("osnova.sqlite3")
         env = osnova_env(f"sqlite:///{database}")
-        seconds, rss = timed([OSNOVA, "import", "users", str(source)], env)
-        run = Run("SQLite", "import users CSV", rows, "osnova import", seconds, rss)
+        seconds, rss = median_timed(
+            [OSNOVA, "import", "users", str(source)],
+            env,
+            prepare=lambda: migrated_sqlite(database.name),
+        )
+        run = Run("SQLite", "import users CSV", rows, "osnova import", seconds, rss, None, startup)
         runs.append(run)
         if sqlite3:
-            database = migrated_sqlite("tool.sqlite3")
             script = DATA / "sqlite-import.sql"
             script.write_text(
                 "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"
                 f"{STAGE_SQL};\n.mode csv\n.import --skip 1 {source} stage\n{INSERT_SQL};\n"
             )
-            tool_seconds, tool_rss = timed([sqlite3, str(database)], env, stdin=script)
+            tool_seconds, tool_rss = median_timed(
+                [sqlite3, str(DATA / TOOL_DB)],
+                env,
+                stdin=script,
+                prepare=lambda: migrated_sqlite(TOOL_DB),
+            )
             runs.append(
                 Run("SQLite", "import users CSV", rows, "sqlite3 .import", tool_seconds, tool_rss)
             )
@@ -170,13 +206,19 @@ def bench_sqlite(sizes: list[int], export_rows: int) -> list[Run]:
         url = f"sqlite:///{database}"
         fill_items(url, export_rows)
         out = DATA / "items-export.csv"
-        seconds, rss = timed([OSNOVA, "export", "items", "--output", str(out)], osnova_env(url))
-        run = Run("SQLite", "export items CSV", export_rows, "osnova export", seconds, rss)
+        seconds, rss = median_timed(
+            [OSNOVA, "export", "items", "--output", str(out)], osnova_env(url)
+        )
+        run = Run(
+            "SQLite", "export items CSV", export_rows, "osnova export", seconds, rss, None, startup
+        )
         runs.append(run)
         if sqlite3:
             script = DATA / "sqlite-export.sql"
             script.write_text(f".headers on\n.mode csv\n.output {out}.tool\n{EXPORT_QUERY};\n")
-            tool_seconds, tool_rss = timed([sqlite3, str(database)], osnova_env(url), stdin=script)
+            tool_seconds, tool_rss = median_timed(
+                [sqlite3, str(database)], osnova_env(url), stdin=script
+            )
             runs.append(
                 Run(
                     "SQLite",
@@ -202,25 +244,29 @@ def bench_postgresql(server_url: str, sizes: list[int], export_rows: int) -> lis
         with admin.connect() as connection:
             connection.execute(text("DROP DATABASE IF EXISTS osnova_bench WITH (FORCE)"))
             connection.execute(text("CREATE DATABASE osnova_bench"))
-        subprocess.run(
+        subprocess.run(  # noqa: S603
             [OSNOVA, "db", "upgrade"], env=osnova_env(url), check=True, capture_output=True
         )
 
+    fresh()
+    startup = startup_seconds(url)
     for rows in sizes:
         source = users_file(rows)
-        fresh()
-        seconds, rss = timed([OSNOVA, "import", "users", str(source)], osnova_env(url))
-        run = Run("PostgreSQL", "import users CSV", rows, "osnova import", seconds, rss)
+        seconds, rss = median_timed(
+            [OSNOVA, "import", "users", str(source)], osnova_env(url), prepare=fresh
+        )
+        run = Run(
+            "PostgreSQL", "import users CSV", rows, "osnova import", seconds, rss, None, startup
+        )
         runs.append(run)
         if psql:
-            fresh()
             script = DATA / "psql-import.sql"
             script.write_text(
                 f"BEGIN;\n{STAGE_SQL};\n\\copy stage FROM '{source}' WITH (FORMAT csv, HEADER)\n"
                 f"{INSERT_SQL};\nCOMMIT;\n"
             )
             argv = [psql, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(script), libpq]
-            tool_seconds, tool_rss = timed(argv, osnova_env(url))
+            tool_seconds, tool_rss = median_timed(argv, osnova_env(url), prepare=fresh)
             runs.append(
                 Run("PostgreSQL", "import users CSV", rows, "psql \\copy", tool_seconds, tool_rss)
             )
@@ -229,13 +275,24 @@ def bench_postgresql(server_url: str, sizes: list[int], export_rows: int) -> lis
         fresh()
         fill_items(url, export_rows)
         out = DATA / "items-export-pg.csv"
-        seconds, rss = timed([OSNOVA, "export", "items", "--output", str(out)], osnova_env(url))
-        run = Run("PostgreSQL", "export items CSV", export_rows, "osnova export", seconds, rss)
+        seconds, rss = median_timed(
+            [OSNOVA, "export", "items", "--output", str(out)], osnova_env(url)
+        )
+        run = Run(
+            "PostgreSQL",
+            "export items CSV",
+            export_rows,
+            "osnova export",
+            seconds,
+            rss,
+            None,
+            startup,
+        )
         runs.append(run)
         if psql:
             copy = f"\\copy ({EXPORT_QUERY}) TO '{out}.tool' WITH (FORMAT csv, HEADER)"
             argv = [psql, "-q", "-v", "ON_ERROR_STOP=1", "-c", copy, libpq]
-            tool_seconds, tool_rss = timed(argv, osnova_env(url))
+            tool_seconds, tool_rss = median_timed(argv, osnova_env(url))
             runs.append(
                 Run(
                     "PostgreSQL",
@@ -254,34 +311,48 @@ def bench_postgresql(server_url: str, sizes: list[int], export_rows: int) -> lis
 
 
 def write_table(runs: list[Run], notes: list[str]) -> str:
+    startups = sorted({(run.database, run.startup) for run in runs if run.startup is not None})
     lines = [
         "# Bulk import and export",
         "",
         f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, by `bench/transfer.py`.",
-        "Each row is one child process: wall seconds and peak RSS from /usr/bin/time. osnova",
-        "validates every row with the API's pydantic models; the tools load without validation.",
-        "osnova's seconds include starting Python and the app (about 0.7 s with bytecode cached).",
+        f"Each figure is the median of {REPEAT} child processes (wall seconds from /usr/bin/time;",
+        "peak RSS is the largest of them); each import starts from a freshly migrated database.",
+        "osnova validates every row with the API's rules; the tools load without validation.",
+        "osnova's seconds include starting Python and the app, measured alone as an export of an",
+        "empty table: "
+        + ", ".join(f"{database} {seconds:.2f} s" for database, seconds in startups)
+        + ". *After start-up* takes that off osnova's seconds before dividing.",
         "The machine may be shared with other work: compare the ratios within one run.",
         "",
-        "| database | task | rows | tool | seconds | rows/s | peak RSS MB | ratio to tool |",
-        "|---|---|---:|---|---:|---:|---:|---:|",
+        "| database | task | rows | tool | seconds | rows/s | peak RSS MB | ratio to tool "
+        "| after start-up |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         ratio = f"{run.seconds / run.baseline:.2f}" if run.baseline else ""
+        after = (
+            f"{(run.seconds - run.startup) / run.baseline:.2f}"
+            if run.baseline and run.startup is not None
+            else ""
+        )
         lines.append(
             f"| {run.database} | {run.task} | {run.rows:,} | {run.tool} | {run.seconds:.2f} | "
-            f"{run.rows / run.seconds:,.0f} | {run.rss_mb:.0f} | {ratio} |"
+            f"{run.rows / run.seconds:,.0f} | {run.rss_mb:.0f} | {ratio} | {after} |"
         )
     lines += ["", *notes, ""]
     return "\n".join(lines)
 
 
 def main() -> None:
+    global REPEAT  # noqa: PLW0603 - one setting for the whole run
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--export-rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     args = parser.parse_args()
+    REPEAT = args.repeat
     sizes = [int(size) for size in args.sizes.split(",")]
     DATA.mkdir(parents=True, exist_ok=True)
     # Warm up: write bytecode caches so no timed run pays for compiling.
