@@ -168,6 +168,20 @@ def test_the_stored_upload_is_deleted_after_the_confirm_and_cannot_be_replayed(
     assert count(session, User) == 3
 
 
+def test_a_ticket_redeemed_once_finds_no_file_the_second_time(
+    app: Flask, admin_client: FlaskClient, session: Session
+) -> None:
+    ticket = ticket_on(upload(admin_client, USERS_CSV))
+    admin_id = session.scalar(select(User.id).where(User.username == "boss"))
+    assert admin_id is not None
+    with app.test_request_context():
+        first = pending_imports.redeem(ticket, user_id=admin_id)
+        second = pending_imports.redeem(ticket, user_id=admin_id)
+    assert first is not None
+    assert first.path.is_file()
+    assert second is None  # a confirmation sent twice at once imports the file once
+
+
 def test_a_refused_file_is_not_kept(app: Flask, admin_client: FlaskClient) -> None:
     upload(admin_client, "username,email\nx,bad\n")
     assert stored_uploads(app) == []

@@ -2,9 +2,9 @@
 
 The file is stored as ``<instance>/imports/<random name>``, never under the uploader's file
 name, and the confirm form carries only a signed ticket: it names that file and the chosen
-options, is bound to the admin who uploaded it and expires. Once the import is confirmed the
-file is deleted, so a ticket works once; files left unconfirmed are removed when they are
-older than a ticket can be.
+options, is bound to the admin who uploaded it and expires. A confirmation claims the file by
+renaming it and deletes it afterwards, so a ticket works once, even when sent twice at the
+same moment; files left unconfirmed are removed when they are older than a ticket can be.
 """
 
 from __future__ import annotations
@@ -106,4 +106,17 @@ def redeem(ticket: str, *, user_id: int) -> PendingImport | None:
         )
     except (KeyError, ValueError):
         return None
-    return pending if pending.path.is_file() else None
+    return _claim(pending)
+
+
+def _claim(pending: PendingImport) -> PendingImport | None:
+    """Move the file to a new name, so that of two confirmations of one ticket sent at once
+    only one finds it: a rename either happens once or fails."""
+    claimed = PendingImport(
+        secrets.token_urlsafe(24), pending.kind, pending.fmt, pending.on_conflict
+    )
+    try:
+        pending.path.rename(claimed.path)
+    except FileNotFoundError:
+        return None
+    return claimed
