@@ -8,11 +8,14 @@ first rows leave while later ones are still being read from the database.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from typing import IO, Literal
 
 from apiflask import APIBlueprint
 from flask import Response, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict
+from werkzeug.datastructures import FileStorage
 
 from osnova.api.auth import authenticate_request, require_caller
 from osnova.api.docs import DOWNLOAD, UPLOAD, responses
@@ -32,6 +35,7 @@ _GUESSES = {
     "application/jsonl": Format.JSONL,
     "application/x-ndjson": Format.JSONL,
 }
+SPOOL_IN_MEMORY_BYTES = 1_048_576
 NO_FORMAT = "Say the format with ?format=csv|json|jsonl (it could not be told from the upload)."
 
 
@@ -56,18 +60,36 @@ def _before() -> None:
 
 def _upload(query: ImportQuery) -> tuple[IO[bytes], Format]:
     upload = request.files.get("file")
-    stream: IO[bytes] = upload.stream if upload is not None else request.stream
+    fmt = _format_of(query, upload)
+    return (upload.stream if upload is not None else _readable_twice(request.stream)), fmt
+
+
+def _format_of(query: ImportQuery, upload: FileStorage | None) -> Format:
     if query.format is not None:
-        return stream, Format(query.format)
+        return Format(query.format)
     filename = upload.filename if upload is not None else None
     if filename and "." in filename:
         extension = filename.rsplit(".", 1)[1].lower()
         if extension in {f.value for f in Format}:
-            return stream, Format(extension)
+            return Format(extension)
     mimetype = upload.mimetype if upload is not None else request.mimetype
     if mimetype in _GUESSES:
-        return stream, _GUESSES[mimetype]
+        return _GUESSES[mimetype]
     raise InvalidInput([FieldError("format", NO_FORMAT)], NO_FORMAT)
+
+
+def _readable_twice(stream: IO[bytes]) -> IO[bytes]:
+    """A copy of a raw body (which can be read only once), so that the import can take its
+    direct path and still read the file again to explain a problem; multipart files are
+    spooled by Werkzeug already. The size limit applies while copying."""
+    copy: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115
+    try:
+        shutil.copyfileobj(stream, copy)
+    except BaseException:  # a body over the size limit ends here: 413
+        copy.close()
+        raise
+    copy.seek(0)
+    return copy
 
 
 @bp.post("/imports/<any(users, items):kind>")
@@ -84,14 +106,15 @@ def import_rows(kind: Kind, query: ImportQuery) -> Response:
     actor = require_caller()
     stream, fmt = _upload(query)
     service = transfer.import_users if kind == "users" else transfer.import_items
-    report = service(
-        session=db.session(),
-        actor=actor,
-        stream=stream,
-        fmt=fmt,
-        on_conflict=OnConflict(query.on_conflict),
-        dry_run=query.dry_run,
-    )
+    with stream:
+        report = service(
+            session=db.session(),
+            actor=actor,
+            stream=stream,
+            fmt=fmt,
+            on_conflict=OnConflict(query.on_conflict),
+            dry_run=query.dry_run,
+        )
     db.session.commit()
     if not report.ok:
         errors = [
@@ -121,4 +144,4 @@ def export_rows(kind: Kind, query: ExportQuery) -> Response:
     else:
         chunks = transfer.export_items(session=session, actor=actor, fmt=fmt)
     session.commit()  # the audit event; the rows are read while the response streams
-    return export_download(kind=kind, fmt=fmt, chunks=chunks)
+    return export_download(kind=kind, fmt=fmt, chunks=chunks, session=session)

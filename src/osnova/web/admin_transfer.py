@@ -165,4 +165,4 @@ def export(kind: str, fmt: str) -> Response:
     else:
         chunks = transfer.export_items(session=session, actor=signed_in_user(), fmt=chosen)
     session.commit()  # the audit event; the rows are read while the response streams
-    return export_download(kind=kind, fmt=chosen, chunks=chunks)
+    return export_download(kind=kind, fmt=chosen, chunks=chunks, session=session)
