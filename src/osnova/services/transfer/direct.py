@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
+from osnova.services.transfer.engine import Spec
 from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
 
 BATCH_ROWS = 20_000  # few batches: each hand-over of the GIL to the writer costs up to 5 ms
@@ -36,16 +37,12 @@ Progress = Callable[[int], None]
 Constants = dict[str, tuple[TypeEngine[Any], Any]]
 
 
-class _Abandon(Exception):
-    """The file needs the staged path: stop the direct load."""
-
-
 def load_directly(
     *,
     connection: Connection,
     stream: IO[bytes],
     fmt: Format,
-    spec: Any,
+    spec: Spec,
     table: str,
     constants: Constants,
     progress: Progress | None = None,
@@ -81,17 +78,15 @@ def load_directly(
                         progress(rows)
             if batch:
                 writer.put(batch)
-    except (ValidationError, FileProblem, _Abandon, DBAPIError):
-        return None
-    except connection.dialect.loaded_dbapi.Error:
-        return None
+    except (ValidationError, FileProblem, DBAPIError, connection.dialect.loaded_dbapi.Error):
+        return None  # the staged import finds and words the problem
     if progress is not None:
         progress(rows)
     return rows or None
 
 
 class _Writer:
-    """Takes batches of value tuples; raises ``_Abandon`` once the database refused one."""
+    """Takes batches of value tuples; raises the database's error once it refused one."""
 
     def put(self, batch: list[tuple[Any, ...]]) -> None:
         raise NotImplementedError
@@ -189,11 +184,8 @@ class _ThreadWriter(_Writer):
             self._raise_if_failed()
 
     def _raise_if_failed(self) -> None:
-        if self.error is None:
-            return
-        if isinstance(self.error, DBAPIError):
-            raise _Abandon from self.error
-        raise self.error
+        if self.error is not None:
+            raise self.error
 
 
 class _CopyWriter(_Writer):
