@@ -28,12 +28,6 @@ from osnova.services.transfer import Format, ImportReport, OnConflict
 KINDS = click.Choice(["users", "items"])
 FORMATS = click.Choice([f.value for f in Format])
 PRINTED_ERRORS = 20
-EXTENSIONS = {
-    ".csv": Format.CSV,
-    ".json": Format.JSON,
-    ".jsonl": Format.JSONL,
-    ".ndjson": Format.JSONL,
-}
 
 
 def _actor(username: str | None) -> policy.Actor:
@@ -48,7 +42,7 @@ def _actor(username: str | None) -> policy.Actor:
 def _format_of(path: str, given: str | None) -> Format:
     if given is not None:
         return Format(given)
-    return EXTENSIONS.get(Path(path).suffix.lower(), Format.CSV)
+    return transfer.format_of_filename(path) or Format.CSV
 
 
 class _CountingReader:

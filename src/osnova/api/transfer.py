@@ -67,11 +67,9 @@ def _upload(query: ImportQuery) -> tuple[IO[bytes], Format]:
 def _format_of(query: ImportQuery, upload: FileStorage | None) -> Format:
     if query.format is not None:
         return Format(query.format)
-    filename = upload.filename if upload is not None else None
-    if filename and "." in filename:
-        extension = filename.rsplit(".", 1)[1].lower()
-        if extension in {f.value for f in Format}:
-            return Format(extension)
+    named = transfer.format_of_filename(upload.filename if upload is not None else None)
+    if named is not None:
+        return named
     mimetype = upload.mimetype if upload is not None else request.mimetype
     if mimetype in _GUESSES:
         return _GUESSES[mimetype]

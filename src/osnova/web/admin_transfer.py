@@ -7,8 +7,6 @@ file with the same options (kept meanwhile by ``web.pending_imports``).
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
@@ -31,12 +29,6 @@ from osnova.web.pending_imports import PendingImport
 bp = Blueprint("transfer_pages", __name__, url_prefix="/admin/transfer")
 transfer_required = permission_required(policy.Permission.TRANSFER_DATA)
 
-FORMAT_BY_EXTENSION = {
-    ".csv": Format.CSV,
-    ".json": Format.JSON,
-    ".jsonl": Format.JSONL,
-    ".ndjson": Format.JSONL,
-}
 EXPORT_FORMATS = {Format.CSV: "CSV", Format.JSON: "JSON", Format.JSONL: "JSON Lines"}
 
 
@@ -44,7 +36,7 @@ def _format_of(form: ImportForm) -> Format | None:
     """The chosen format, else the one the file name tells, else None."""
     if form.file_format.data != "auto":
         return Format(form.file_format.data)
-    return FORMAT_BY_EXTENSION.get(PurePath(form.file.data.filename or "").suffix.lower())
+    return transfer.format_of_filename(form.file.data.filename)
 
 
 def _run(pending: PendingImport, *, dry_run: bool) -> ImportReport:

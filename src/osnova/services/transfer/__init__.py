@@ -5,7 +5,7 @@ Doors call ``import_users``/``import_items`` with an open binary stream and get 
 file or an HTTP response. See docs/import-export.md.
 """
 
-from osnova.services.transfer.formats import Format
+from osnova.services.transfer.formats import Format, format_of_filename
 from osnova.services.transfer.items import export_items, import_items
 from osnova.services.transfer.report import ImportReport, OnConflict, RowError
 from osnova.services.transfer.users import export_users, import_users
@@ -17,6 +17,7 @@ __all__ = [
     "RowError",
     "export_items",
     "export_users",
+    "format_of_filename",
     "import_items",
     "import_users",
 ]

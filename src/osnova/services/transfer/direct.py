@@ -29,7 +29,7 @@ from sqlalchemy.types import TypeEngine
 from osnova.services.transfer.engine import Spec
 from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
 
-BATCH_ROWS = 20_000  # few batches: each hand-over of the GIL to the writer costs up to 5 ms
+BATCH_ROWS = 20_000  # few, large statements: each one starts and ends holding the GIL
 QUEUED_BATCHES = 2  # enough to keep the writer busy; memory stays a few batches deep
 
 Progress = Callable[[int], None]

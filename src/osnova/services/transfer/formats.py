@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from enum import StrEnum
+from pathlib import PurePath
 from typing import IO, Any
 
 import ijson
@@ -44,6 +45,19 @@ class Format(StrEnum):
     CSV = "csv"
     JSON = "json"
     JSONL = "jsonl"
+
+
+FORMAT_BY_EXTENSION = {
+    ".csv": Format.CSV,
+    ".json": Format.JSON,
+    ".jsonl": Format.JSONL,
+    ".ndjson": Format.JSONL,
+}
+
+
+def format_of_filename(name: str | None) -> Format | None:
+    """The format a file name's extension tells (``.csv``, ``.json``, ``.jsonl``, ``.ndjson``)."""
+    return FORMAT_BY_EXTENSION.get(PurePath(name or "").suffix.lower())
 
 
 class FileProblem(Exception):
