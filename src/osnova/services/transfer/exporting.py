@@ -1,9 +1,10 @@
 """Export queries streamed straight from the driver's cursor.
 
 For CSV the database does the per-cell work (booleans as ``true``/``false``, the apostrophe
-before a formula), so the rows reach the csv module as plain strings and Python touches each
-row once. Rows are read with a server-side cursor (PostgreSQL, MariaDB) or SQLite's lazy one,
-in batches, so memory stays flat.
+before a formula). PostgreSQL writes the whole file with ``COPY``; SQLite writes each page of
+lines with ``printf`` and ``group_concat``, so Python handles one string per few thousand rows;
+on MariaDB the rows reach the csv module as plain strings. Rows are read with a server-side
+cursor (PostgreSQL, MariaDB) or page by page (SQLite), so memory stays flat.
 """
 
 from __future__ import annotations
@@ -11,8 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import Compiled
 
 from osnova.services.transfer.formats import (
     ESCAPE,
@@ -24,6 +38,10 @@ from osnova.services.transfer.formats import (
 
 FETCH_ROWS = 5_000
 COPY_CHUNK_BYTES = 65_536
+SQLITE_PAGE_ROWS = 5_000
+# Code points as SQL literals: the page statement is compiled once, so no expanding IN lists.
+_TRIGGER_CODES: list[ColumnElement[Any]] = [literal_column(str(ord(c))) for c in FORMULA_TRIGGERS]
+_ESCAPED_CODES = [*_TRIGGER_CODES, literal_column(str(ord(ESCAPE)))]
 
 
 def csv_cell(column: Any) -> ColumnElement[Any]:
@@ -41,20 +59,32 @@ def csv_cell(column: Any) -> ColumnElement[Any]:
     return case((risky, literal(ESCAPE) + column), else_=column)
 
 
+def _compiled(session: Session, query: Select[Any], *, reused: bool = False) -> Compiled:
+    """The query as the driver's SQL. Expanding IN lists are rendered in place, unless the
+    statement is ``reused`` with new values (it must then have none)."""
+    dialect = session.get_bind().dialect
+    return query.compile(dialect=dialect, compile_kwargs={"render_postcompile": not reused})
+
+
+def _params(compiled: Compiled, **values: Any) -> Any:
+    """The parameters in the driver's shape (a tuple for ``?``, a dict for ``%(name)s``)."""
+    bound: Any = compiled.construct_params(values) if values else compiled.params
+    positions = getattr(compiled, "positiontup", None)
+    return tuple(bound[name] for name in positions) if positions is not None else bound
+
+
+def _driver_connection(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
 def stream_batches(session: Session, query: Select[Any]) -> Iterator[list[tuple[Any, ...]]]:
     """Batches of row tuples from the driver, through a server-side cursor where there is one."""
-    connection = session.connection()
-    dialect = connection.dialect
-    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    params: Any = (
-        tuple(compiled.params[name] for name in compiled.positiontup or ())
-        if compiled.positional
-        else compiled.params
-    )
-    raw: Any = connection.connection.driver_connection
+    dialect = session.get_bind().dialect
+    compiled = _compiled(session, query)
+    raw = _driver_connection(session)
     if dialect.name == "postgresql":
         # The cursor is read to the end: plan for all rows, not for the first tenth.
-        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+        session.connection().exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
         cursor = raw.cursor(name="osnova_export")
     elif dialect.name in ("mysql", "mariadb"):
         from pymysql.cursors import SSCursor  # noqa: PLC0415 - only on MariaDB
@@ -63,11 +93,64 @@ def stream_batches(session: Session, query: Select[Any]) -> Iterator[list[tuple[
     else:
         cursor = raw.cursor()
     try:
-        cursor.execute(compiled.string, params)
+        cursor.execute(compiled.string, _params(compiled))
         while batch := cursor.fetchmany(FETCH_ROWS):
             yield batch
     finally:
         cursor.close()
+
+
+def sqlite_csv_cell(column: Any) -> tuple[str, ColumnElement[Any]]:
+    """A ``printf`` conversion and its argument: every text cell quoted (``%w`` doubles the
+    quotes inside), formulas behind an apostrophe as in ``formats.escape_cell``.
+
+    ``column < 'A'`` is a cheap first test: every formula trigger sorts before ``A``.
+    """
+    if isinstance(column.type, Boolean):
+        return "%s", case((column, "true"), else_="false")
+    first = func.unicode(column)
+    risky = and_(
+        column < "A",
+        or_(
+            first.in_(_TRIGGER_CODES),
+            and_(first == ord(ESCAPE), func.unicode(func.substr(column, 2)).in_(_ESCAPED_CODES)),
+        ),
+    )
+    return '"%w"', func.coalesce(case((risky, literal(ESCAPE) + column), else_=column), "")
+
+
+def sqlite_csv(
+    session: Session,
+    columns: list[Any],
+    names: tuple[str, ...],
+    narrow: Callable[[Select[Any]], Select[Any]],
+    key: Any,
+) -> Iterator[bytes]:
+    """CSV written by SQLite, a page of lines per query, keyset-paged on ``key``.
+
+    The page is a subquery ordered by ``key``, which SQLite feeds to ``group_concat`` in that
+    order; each page starts after the last key of the one before, so no row is read twice.
+    """
+    conversions, arguments = zip(*(sqlite_csv_cell(column) for column in columns), strict=True)
+    line = func.printf(",".join(conversions) + "\r\n", *arguments)
+    page = (
+        narrow(select(line.label("line"), key.label("key")))
+        .where(key > bindparam("after", 0))
+        .order_by(key)
+        .limit(SQLITE_PAGE_ROWS)
+        .subquery()
+    )
+    query = select(func.group_concat(page.c.line, ""), func.max(page.c.key))
+    compiled = _compiled(session, query, reused=True)
+    raw = _driver_connection(session)
+    yield (",".join(names) + "\r\n").encode()
+    after: Any = 0
+    while True:
+        text, last = raw.execute(compiled.string, _params(compiled, after=after)).fetchone()
+        if last is None:
+            return
+        yield text.encode()
+        after = last
 
 
 def copy_csv(session: Session, query: Select[Any]) -> Iterator[bytes]:
@@ -75,13 +158,12 @@ def copy_csv(session: Session, query: Select[Any]) -> Iterator[bytes]:
 
     COPY takes no server-side parameters: psycopg binds them on the client, quoting each value.
     """
-    connection = session.connection()
-    compiled = query.compile(
-        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    raw: Any = connection.connection.driver_connection
+    compiled = _compiled(session, query)
     statement = f"COPY ({compiled.string}) TO STDOUT WITH (FORMAT csv, HEADER)"
-    with raw.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
+    with (
+        _driver_connection(session).cursor() as cursor,
+        cursor.copy(statement, _params(compiled)) as copy,
+    ):
         # COPY hands over one row at a time: pass them on in chunks, not a write per row.
         chunk = bytearray()
         for data in copy:
@@ -112,15 +194,21 @@ def export_chunks(
     columns: list[Any],
     names: tuple[str, ...],
     fmt: Format,
-    shape: Callable[[Select[Any]], Select[Any]],
+    *,
+    key: Any,
+    narrow: Callable[[Select[Any]], Select[Any]] = lambda query: query,
 ) -> Iterator[bytes]:
-    """Encoded chunks of ``select(columns)`` shaped by ``shape`` (joins, filters, order)."""
+    """Encoded chunks of ``select(columns)`` with ``narrow``'s joins and filters, in ``key``
+    order (a unique column such as the primary key)."""
+    dialect = session.get_bind().dialect.name
+    if fmt is Format.CSV and dialect == "sqlite":
+        return sqlite_csv(session, columns, names, narrow, key)
     if fmt is Format.CSV:
         cells = (csv_cell(column).label(name) for column, name in zip(columns, names, strict=True))
-        query = shape(select(*cells))
-        if session.get_bind().dialect.name == "postgresql":
+        query = narrow(select(*cells)).order_by(key)
+        if dialect == "postgresql":
             return copy_csv(session, query)
         return write_csv_batches(stream_batches(session, query), names)
     booleans = tuple(i for i, column in enumerate(columns) if isinstance(column.type, Boolean))
-    rows = normalise_booleans(stream_batches(session, shape(select(*columns))), booleans)
-    return write_rows(rows, fmt, names)
+    query = narrow(select(*columns)).order_by(key)
+    return write_rows(normalise_booleans(stream_batches(session, query), booleans), fmt, names)

@@ -224,9 +224,9 @@ def export_items(*, session: Session, actor: policy.Actor, fmt: Format) -> Itera
         columns.append(User.username)
     owner_id = getattr(actor, "id", None)
 
-    def shape(query: Select[Any]) -> Select[Any]:
+    def narrow(query: Select[Any]) -> Select[Any]:
         if admin:
-            return query.join_from(Item, User, Item.owner_id == User.id).order_by(Item.id)
-        return query.where(Item.owner_id == owner_id).order_by(Item.id)
+            return query.join_from(Item, User, Item.owner_id == User.id)
+        return query.where(Item.owner_id == owner_id)
 
-    return export_chunks(session, columns, COLUMNS[: len(columns)], fmt, shape)
+    return export_chunks(session, columns, COLUMNS[: len(columns)], fmt, key=Item.id, narrow=narrow)

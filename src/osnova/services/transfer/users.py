@@ -282,5 +282,5 @@ def export_users(
         [getattr(User, name) for name in columns],
         columns,
         fmt,
-        lambda query: query.order_by(User.id),
+        key=User.id,
     )
