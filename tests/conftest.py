@@ -37,6 +37,7 @@ from werkzeug.test import TestResponse
 from osnova import create_app
 from osnova.config import Environment, Settings
 from osnova.extensions import db
+from osnova.migration_commands import init_migrations
 from tests import factories
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
@@ -138,6 +139,7 @@ def new_app(settings: Settings) -> Flask:
 
 def migrate_database(database_url: str, instance_dir: Path) -> None:
     app = create_app(make_settings(database_url, instance_dir))
+    init_migrations(app)
     with app.app_context():
         upgrade()
         db.engine.dispose()

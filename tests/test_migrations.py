@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from osnova import create_app
 from osnova.database import include_in_autogenerate
 from osnova.extensions import db
+from osnova.migration_commands import init_migrations
 from tests.conftest import make_settings
 
 
@@ -27,6 +28,7 @@ def test_migrated_schema_matches_the_models(app: Flask) -> None:
 
 def test_migrations_downgrade_to_nothing_and_upgrade_again(tmp_path: Path) -> None:
     app = create_app(make_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path))
+    init_migrations(app)
     with app.app_context():
         upgrade()
         downgrade(revision="base")

@@ -11,20 +11,14 @@ from flask import Flask
 from osnova import commands, health, metrics, token_commands, transfer_commands
 from osnova.api import register_api
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
-from osnova.database import (
-    configure_engine,
-    engine_options,
-    include_in_autogenerate,
-    normalise_url,
-)
-from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager, migrate
+from osnova.database import configure_engine, engine_options, normalise_url
+from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager
 from osnova.headers import init_headers
 from osnova.i18n import select_locale
 from osnova.observability import init_observability, watch_pool
 from osnova.web import account, admin, admin_transfer, auth, errors, items, pages
 from osnova.web.sessions import init_sessions
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
@@ -94,13 +88,6 @@ def configure_flask(app: Flask, settings: Settings) -> None:
 def register_extensions(app: Flask) -> None:
     init_observability(app, app.extensions[SETTINGS_KEY])
     db.init_app(app)
-    migrate.init_app(
-        app,
-        db,
-        directory=str(MIGRATIONS_DIR),
-        compare_type=True,
-        include_object=include_in_autogenerate,
-    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Limiter keeps the first app's key prefix on its shared instance; each app that is

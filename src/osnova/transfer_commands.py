@@ -16,7 +16,6 @@ from typing import IO, Any, cast
 
 import click
 from flask.cli import with_appcontext
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import select
 
 from osnova.commands import fail, reports_errors
@@ -97,6 +96,14 @@ def _progress_for(stream: _CountingReader, total: int | None) -> Iterator[Any]:
     if not sys.stderr.isatty():
         yield None
         return
+    # Only a terminal pays for importing rich.
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     started = time.monotonic()
     columns = (
         TextColumn("{task.description}"),
