@@ -39,6 +39,8 @@ from osnova.services.transfer.formats import (
 FETCH_ROWS = 5_000
 COPY_CHUNK_BYTES = 65_536
 SQLITE_PAGE_ROWS = 5_000
+# Every formula trigger and the apostrophe sort before "A" (code point 65).
+BELOW_TRIGGERS = ord("A")
 # Code points as SQL literals: the page statement is compiled once, so no expanding IN lists.
 _TRIGGER_CODES: list[ColumnElement[Any]] = [literal_column(str(ord(c))) for c in FORMULA_TRIGGERS]
 _ESCAPED_CODES = [*_TRIGGER_CODES, literal_column(str(ord(ESCAPE)))]
@@ -47,14 +49,18 @@ _ESCAPED_CODES = [*_TRIGGER_CODES, literal_column(str(ord(ESCAPE)))]
 def csv_cell(column: Any) -> ColumnElement[Any]:
     """The column as CSV text: booleans spelled out, formulas behind an apostrophe.
 
-    Mirrors ``formats.escape_cell`` (a test checks every kind of cell round-trips).
+    Mirrors ``formats.escape_cell`` (a test checks every kind of cell round-trips). For
+    PostgreSQL and MariaDB, whose ``ascii()`` gives the first character's code.
     """
     if isinstance(column.type, Boolean):
         return case((column, "true"), else_="false")
     first, second = func.substr(column, 1, 1), func.substr(column, 2, 1)
-    risky = or_(
-        first.in_(FORMULA_TRIGGERS),
-        and_(first == ESCAPE, second.in_((*FORMULA_TRIGGERS, ESCAPE))),
+    risky = and_(
+        func.ascii(column) < BELOW_TRIGGERS,  # a cheap test that skips most cells
+        or_(
+            first.in_(FORMULA_TRIGGERS),
+            and_(first == ESCAPE, second.in_((*FORMULA_TRIGGERS, ESCAPE))),
+        ),
     )
     return case((risky, literal(ESCAPE) + column), else_=column)
 
