@@ -7,10 +7,12 @@ terminal only, so scripts and pipes get quiet output.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -181,11 +183,31 @@ def import_command(
         raise SystemExit(1)
 
 
-def _open_output(output: str) -> AbstractContextManager[IO[bytes]]:
-    """The file to write, or standard output (left open)."""
+@contextmanager
+def _open_output(output: str) -> Iterator[IO[bytes]]:
+    """Standard output (left open), or a file that appears only once it is complete.
+
+    The export is written to a hidden file beside ``output`` and renamed over it at the end, so
+    a failed export leaves an earlier file as it was and no half file. Like any new temporary
+    file it is readable by its owner only (an export may hold password hashes).
+    """
     if output == "-":
-        return nullcontext(sys.stdout.buffer)
-    return Path(output).open("wb")
+        yield sys.stdout.buffer
+        return
+    path = Path(output)
+    try:
+        partial = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed or removed below
+            dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False
+        )
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    try:
+        with partial:
+            yield partial
+        os.replace(partial.name, path)
+    except BaseException:
+        Path(partial.name).unlink(missing_ok=True)
+        raise
 
 
 @click.command("export")

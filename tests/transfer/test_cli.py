@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from osnova.models import AuditEvent
+from osnova.services import transfer
 from tests.factories import UserFactory
 from tests.transfer.helpers import items_table, users_table
 
@@ -64,3 +70,44 @@ def test_import_as_a_user_makes_the_items_theirs(
     result = runner.invoke(args=["import", "users", str(source), "--as", "ann"])
     assert result.exit_code == 1
     assert "administrators" in result.output
+
+
+def test_an_export_file_appears_whole_and_for_its_owner_only(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    UserFactory(username="ann")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    output = folder / "users.csv"
+    result = runner.invoke(args=["export", "users", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert next(csv.DictReader(output.read_text().splitlines()))["username"] == "ann"
+    assert output.stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in folder.iterdir()] == ["users.csv"]
+
+
+def test_an_export_that_fails_half_way_leaves_the_earlier_file_as_it_was(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_export(**_options: Any) -> Iterator[bytes]:
+        yield b"username,email,full_name,role,is_active\r\n"
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(transfer, "export_users", broken_export)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    output = folder / "users.csv"
+    output.write_text("the earlier export\n")
+    result = runner.invoke(args=["export", "users", "--output", str(output)])
+    assert result.exit_code != 0
+    assert output.read_text() == "the earlier export\n"
+    assert [path.name for path in folder.iterdir()] == ["users.csv"]
+
+
+def test_an_export_into_a_missing_folder_is_a_clear_error(
+    runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(args=["export", "users", "--output", str(tmp_path / "no" / "u.csv")])
+    assert result.exit_code == 1
+    assert "cannot write" in result.output
+    assert "No such file or directory" in result.output
