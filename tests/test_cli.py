@@ -203,3 +203,38 @@ def test_check_deploy_passes_a_hardened_configuration(tmp_path: Path) -> None:
     assert result.stderr == ""
     assert result.returncode == 0
     assert "no problems found" in result.stdout
+
+
+LOADED_AFTER = """
+import sys
+from osnova.cli import main
+sys.argv = ["osnova", *sys.argv[1:]]
+try:
+    main()
+finally:
+    print("loaded:", " ".join(sorted({"alembic", "rich"} & set(sys.modules))), file=sys.stderr)
+"""
+
+
+def loaded_by(tmp_path: Path, *args: str) -> tuple[str, str]:
+    """What ``osnova ARGS`` printed, and which of Alembic and rich it imported."""
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_AFTER, *args],
+        env=osnova_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout, result.stderr.strip().splitlines()[-1]
+
+
+def test_commands_load_alembic_and_rich_only_when_they_need_them(tmp_path: Path) -> None:
+    output, loaded = loaded_by(tmp_path, "db", "upgrade")
+    assert loaded == "loaded: alembic"
+    output, loaded = loaded_by(tmp_path, "export", "users")
+    assert (output.strip(), loaded) == ("username,email,full_name,role,is_active", "loaded:")
+    output, loaded = loaded_by(tmp_path, "spec")
+    assert '"openapi"' in output
+    output, loaded = loaded_by(tmp_path, "db", "current")
+    assert "head" in output

@@ -6,6 +6,7 @@ second to import; web workers and the other commands never need it.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -20,6 +21,9 @@ def init_migrations(app: Flask) -> None:
     """Bind Flask-Migrate to ``app`` (once), as its commands and ``flask_migrate.upgrade`` need."""
     if "migrate" in app.extensions:
         return
+    # Alembic announces each of its plugins at INFO while it is imported, which now happens
+    # after logging is set up: the migrations' own messages are enough.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     from flask_migrate import Migrate  # noqa: PLC0415 - see the module docstring
 
     Migrate().init_app(
