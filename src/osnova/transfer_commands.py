@@ -187,15 +187,20 @@ def import_command(
 def _open_output(output: str) -> Iterator[IO[bytes]]:
     """Standard output (left open), or a file that appears only once it is complete.
 
-    The export is written to a hidden file beside ``output`` and renamed over it at the end, so
-    a failed export leaves an earlier file as it was and no half file. Like any new temporary
-    file it is readable by its owner only (an export may hold password hashes).
+    A regular file is written to a hidden file beside it and renamed over it at the end, so a
+    failed export leaves an earlier file as it was and no half file. Like any new temporary
+    file it is readable by its owner only (an export may hold password hashes). Anything else
+    (``/dev/null``, a named pipe) is written in place: renaming over it would replace it.
     """
     if output == "-":
         yield sys.stdout.buffer
         return
-    path = Path(output)
     try:
+        path = Path(output).resolve()  # through a symlink, so the link itself stays
+        if path.exists() and not path.is_file():
+            with path.open("wb") as stream:
+                yield stream
+            return
         partial = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed or removed below
             dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False
         )

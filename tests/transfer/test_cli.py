@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,3 +114,33 @@ def test_an_export_into_a_missing_folder_is_a_clear_error(
     assert result.exit_code == 1
     assert "cannot write" in result.output
     assert "No such file or directory" in result.output
+
+
+def test_an_export_into_a_named_pipe_writes_through_it_and_leaves_the_pipe(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    UserFactory(username="ann")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    result = runner.invoke(args=["export", "users", "--output", str(pipe)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert b"ann@" in received[0]
+    assert stat.S_ISFIFO(pipe.stat().st_mode)  # still a pipe, not replaced by a file
+
+
+def test_an_export_through_a_symlink_fills_its_target_and_keeps_the_link(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    UserFactory(username="ann")
+    target = tmp_path / "target.csv"
+    target.write_text("old\n")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    result = runner.invoke(args=["export", "users", "--output", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert "ann" in target.read_text()
