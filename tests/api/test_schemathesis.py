@@ -29,6 +29,7 @@ from tests.conftest import make_settings, migrate_database
 from tests.live import served_osnova
 
 MAX_EXAMPLES = 250
+REQUEST_LINE_LIMIT = 8190  # limit_request_line in osnova/gunicorn_conf.py
 ADMIN_PASSWORD = "schemathesis admin passphrase"
 
 
@@ -139,7 +140,14 @@ def test_api_conforms_to_its_openapi_document(
     base_url, token = live_server
     if case.operation.label == "DELETE /api/v1/auth/tokens/current":
         token = _fresh_token(base_url)  # revoking the shared token would end the run
-    case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {token}"}
+    response = case.call(base_url=base_url, headers=headers)
+    if response.status_code == 414:  # gunicorn's answer, before the app, to a huge URL
+        target = response.request.url.removeprefix(base_url.rstrip("/"))
+        assert len(f"{case.method} {target} HTTP/1.1") > REQUEST_LINE_LIMIT
+    else:
+        transport = {"base_url": base_url, "headers": headers}
+        case.validate_response(response, headers=headers, transport_kwargs=transport)
     _count_case(request.node.user_properties)
 
 
