@@ -75,12 +75,18 @@ def test_import_as_a_user_makes_the_items_theirs(
     assert "administrators" in result.output
 
 
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """An empty folder for exports (the test database lives in ``tmp_path``)."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    return exports
+
+
 def test_an_export_file_appears_whole_and_for_its_owner_only(
-    runner: FlaskCliRunner, session: Session, tmp_path: Path
+    runner: FlaskCliRunner, session: Session, folder: Path
 ) -> None:
     UserFactory(username="ann")
-    folder = tmp_path / "exports"
-    folder.mkdir()
     output = folder / "users.csv"
     result = runner.invoke(args=["export", "users", "--output", str(output)])
     assert result.exit_code == 0, result.output
@@ -90,15 +96,13 @@ def test_an_export_file_appears_whole_and_for_its_owner_only(
 
 
 def test_an_export_that_fails_half_way_leaves_the_earlier_file_as_it_was(
-    runner: FlaskCliRunner, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: FlaskCliRunner, session: Session, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken_export(**_options: Any) -> Iterator[bytes]:
         yield b"username,email,full_name,role,is_active\r\n"
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(transfer, "export_users", broken_export)
-    folder = tmp_path / "exports"
-    folder.mkdir()
     output = folder / "users.csv"
     output.write_text("the earlier export\n")
     result = runner.invoke(args=["export", "users", "--output", str(output)])

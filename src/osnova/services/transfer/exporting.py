@@ -41,28 +41,36 @@ COPY_CHUNK_BYTES = 65_536
 SQLITE_PAGE_ROWS = 5_000
 # Every formula trigger and the apostrophe sort before "A" (code point 65).
 BELOW_TRIGGERS = ord("A")
-# Code points as SQL literals: the page statement is compiled once, so no expanding IN lists.
+# Code points as SQL literals: SQLite's page statement is compiled once, so no expanding IN.
 _TRIGGER_CODES: list[ColumnElement[Any]] = [literal_column(str(ord(c))) for c in FORMULA_TRIGGERS]
 _ESCAPED_CODES = [*_TRIGGER_CODES, literal_column(str(ord(ESCAPE)))]
 
 
-def csv_cell(column: Any) -> ColumnElement[Any]:
-    """The column as CSV text: booleans spelled out, formulas behind an apostrophe.
+def _neutralised(column: Any, code_of: Any) -> ColumnElement[Any]:
+    """The cell behind an apostrophe when it starts like a formula, as ``formats.escape_cell``
+    does (a test checks every kind of cell round-trips).
 
-    Mirrors ``formats.escape_cell`` (a test checks every kind of cell round-trips). For
-    PostgreSQL and MariaDB, whose ``ascii()`` gives the first character's code.
+    ``code_of`` is the dialect's function for a text's first character code (SQLite's
+    ``unicode``, ``ascii`` elsewhere). Every trigger sorts before ``A``, so most cells stop at
+    the first comparison.
     """
-    if isinstance(column.type, Boolean):
-        return case((column, "true"), else_="false")
-    first, second = func.substr(column, 1, 1), func.substr(column, 2, 1)
+    first = code_of(column)
     risky = and_(
-        func.ascii(column) < BELOW_TRIGGERS,  # a cheap test that skips most cells
+        first < BELOW_TRIGGERS,
         or_(
-            first.in_(FORMULA_TRIGGERS),
-            and_(first == ESCAPE, second.in_((*FORMULA_TRIGGERS, ESCAPE))),
+            first.in_(_TRIGGER_CODES),
+            and_(first == ord(ESCAPE), code_of(func.substr(column, 2)).in_(_ESCAPED_CODES)),
         ),
     )
     return case((risky, literal(ESCAPE) + column), else_=column)
+
+
+def csv_cell(column: Any) -> ColumnElement[Any]:
+    """The column as CSV text for PostgreSQL and MariaDB: booleans spelled out, formulas
+    neutralised."""
+    if isinstance(column.type, Boolean):
+        return case((column, "true"), else_="false")
+    return _neutralised(column, func.ascii)
 
 
 def _compiled(session: Session, query: Select[Any], *, reused: bool = False) -> Compiled:
@@ -108,21 +116,10 @@ def stream_batches(session: Session, query: Select[Any]) -> Iterator[list[tuple[
 
 def sqlite_csv_cell(column: Any) -> tuple[str, ColumnElement[Any]]:
     """A ``printf`` conversion and its argument: every text cell quoted (``%w`` doubles the
-    quotes inside), formulas behind an apostrophe as in ``formats.escape_cell``.
-
-    ``column < 'A'`` is a cheap first test: every formula trigger sorts before ``A``.
-    """
+    quotes inside), formulas neutralised."""
     if isinstance(column.type, Boolean):
         return "%s", case((column, "true"), else_="false")
-    first = func.unicode(column)
-    risky = and_(
-        column < "A",
-        or_(
-            first.in_(_TRIGGER_CODES),
-            and_(first == ord(ESCAPE), func.unicode(func.substr(column, 2)).in_(_ESCAPED_CODES)),
-        ),
-    )
-    return '"%w"', func.coalesce(case((risky, literal(ESCAPE) + column), else_=column), "")
+    return '"%w"', func.coalesce(_neutralised(column, func.unicode), "")
 
 
 def sqlite_csv(
