@@ -59,7 +59,7 @@ def test_settings_come_from_osnova_environment_variables(
     monkeypatch.setenv("OSNOVA_ENV", "production")
     monkeypatch.setenv("OSNOVA_ALLOWED_HOSTS", "example.org, www.example.org")
     monkeypatch.setenv("OSNOVA_REGISTRATION_OPEN", "false")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.is_production
     assert settings.allowed_hosts == ["example.org", "www.example.org"]
     assert settings.registration_open is False
@@ -70,7 +70,7 @@ def test_development_secret_key_is_generated_once_and_kept(tmp_path: Path) -> No
         settings = Settings(
             instance_dir=tmp_path,
             database_url="sqlite://",
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
         )
         return str(create_app(settings).config["SECRET_KEY"])
 
@@ -84,6 +84,6 @@ def test_relative_sqlite_path_is_anchored_beside_the_instance_dir(tmp_path: Path
     settings = Settings(
         instance_dir=tmp_path / "instance",
         database_url="sqlite:///instance/osnova.sqlite3",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     assert settings.resolved_database_url() == f"sqlite:///{tmp_path}/instance/osnova.sqlite3"

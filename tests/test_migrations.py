@@ -11,10 +11,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from osnova import create_app
+from osnova.commands.migrations import init_migrations
 from osnova.database import include_in_autogenerate
 from osnova.extensions import db
-from osnova.migration_commands import init_migrations
-from tests.conftest import make_settings
+from tests.support.databases import make_settings
 
 
 def test_migrated_schema_matches_the_models(app: Flask) -> None:

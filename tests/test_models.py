@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from osnova.database import is_constraint_violation
 from osnova.models import AuditEvent, Item, User
-from tests.factories import ItemFactory, UserFactory
+from tests.support.factories import ItemFactory, UserFactory
 
 
 @contextmanager
@@ -24,7 +24,7 @@ def refused_by_database() -> Iterator[None]:
 
 
 def insert_user(session: Session, username: str, email: str, **values: object) -> None:
-    row = {"username": username, "email": email, "full_name": "", "role": "user"}
+    row: dict[str, object] = {"username": username, "email": email, "full_name": "", "role": "user"}
     row |= {"is_active": True, "created_at": datetime.now(UTC)} | values
     session.execute(insert(User), [row])
     session.flush()

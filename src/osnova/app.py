@@ -8,15 +8,16 @@ from pathlib import Path
 from apiflask import APIFlask
 from flask import Flask
 
-from osnova import commands, health, metrics, token_commands, transfer_commands
 from osnova.api import register_api
+from osnova.commands import COMMANDS
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
 from osnova.database import configure_engine, engine_options, normalise_url
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager
-from osnova.headers import init_headers
+from osnova.http import errors, probes
+from osnova.http.headers import init_headers
 from osnova.i18n import select_locale
 from osnova.observability import init_observability, watch_pool
-from osnova.web import account, admin, admin_transfer, auth, errors, items, pages
+from osnova.web import account, admin, admin_transfer, auth, items, pages
 from osnova.web.sessions import init_sessions
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -33,7 +34,7 @@ def create_app(config: Settings | None = None) -> Flask:
     instance_dir.mkdir(parents=True, exist_ok=True)
 
     # APIFlask is a Flask whose API blueprints also yield the OpenAPI document; errors stay
-    # with web/errors.py (HTML, or problem+json under /api/).
+    # with http/errors.py (HTML, or problem+json under /api/).
     app = APIFlask(
         "osnova",
         instance_path=str(instance_dir),
@@ -103,8 +104,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    app.register_blueprint(health.bp)
-    app.register_blueprint(metrics.bp)
+    app.register_blueprint(probes.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
@@ -119,6 +119,5 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (*commands.ALL, *transfer_commands.ALL):
+    for command in COMMANDS:
         app.cli.add_command(command)
-    app.cli.add_command(token_commands.tokens_group)

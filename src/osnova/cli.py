@@ -9,8 +9,8 @@ from flask import current_app, has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
 
 from osnova.app import create_app
+from osnova.commands.migrations import init_migrations
 from osnova.config import ConfigError
-from osnova.migration_commands import init_migrations
 
 MIGRATIONS = "db"
 

@@ -1,13 +1,15 @@
 """Typed settings read from ``OSNOVA_*`` environment variables (and an optional ``.env``).
 
 One ``Settings`` object describes a deployment. Profiles (``development``, ``testing``,
-``production``) only change defaults; production additionally refuses unsafe values so a
-misconfigured server never starts.
+``production``) only change defaults. This module is also the one home of "what is unsafe in
+production": ``validate_for_startup`` refuses the worst of it so a misconfigured server never
+starts, and ``deployment_findings`` lists all of it for ``osnova check --deploy``.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +19,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 MIN_SECRET_KEY_BYTES = 32
+# OWASP's floor for argon2id: 19 MiB of memory and two passes.
 OWASP_ARGON2_MEMORY_KIB = 19_456
+OWASP_ARGON2_TIME_COST = 2
 PLACEHOLDER_SECRETS = frozenset(
     {
         "changeme",
@@ -98,7 +102,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
     # Argon2id cost; OWASP's floor is m=19 MiB, t=2, p=1. The testing profile ignores these.
     argon2_memory_kib: int = OWASP_ARGON2_MEMORY_KIB
-    argon2_time_cost: int = 2
+    argon2_time_cost: int = OWASP_ARGON2_TIME_COST
     argon2_parallelism: int = 1
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")
@@ -146,20 +150,83 @@ def weak_secret_reason(secret: SecretStr | None) -> str | None:
     return None
 
 
+def weak_hashing_reason(settings: Settings) -> str | None:
+    """Why the password-hashing cost is unacceptable for production, or None."""
+    if (
+        settings.argon2_memory_kib < OWASP_ARGON2_MEMORY_KIB
+        or settings.argon2_time_cost < OWASP_ARGON2_TIME_COST
+    ):
+        return (
+            "OSNOVA_ARGON2_MEMORY_KIB/OSNOVA_ARGON2_TIME_COST are below OWASP's minimum "
+            f"({OWASP_ARGON2_MEMORY_KIB} KiB, {OWASP_ARGON2_TIME_COST} passes)"
+        )
+    return None
+
+
 def validate_for_startup(settings: Settings) -> None:
     """Raise ConfigError with one line naming the setting when production would be unsafe."""
     if not settings.is_production:
         return
     reason = weak_secret_reason(settings.secret_key)
+    if reason is None and settings.debug:
+        reason = "OSNOVA_DEBUG is on"
+    if reason is None:
+        reason = weak_hashing_reason(settings)
     if reason is not None:
         raise ConfigError(f"refusing to start in production: {reason}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One unsafe choice for production: the setting to change and why."""
+
+    setting: str
+    problem: str
+
+
+def deployment_findings(settings: Settings) -> list[Finding]:
+    """Every unsafe choice for a production deployment; empty when there is none."""
+    findings: list[Finding] = []
+    reason = weak_secret_reason(settings.secret_key)
+    if reason is not None:
+        findings.append(Finding("OSNOVA_SECRET_KEY", reason))
     if settings.debug:
-        raise ConfigError("refusing to start in production: OSNOVA_DEBUG is on")
-    if settings.argon2_memory_kib < OWASP_ARGON2_MEMORY_KIB or settings.argon2_time_cost < 2:
-        raise ConfigError(
-            "refusing to start in production: OSNOVA_ARGON2_MEMORY_KIB/OSNOVA_ARGON2_TIME_COST "
-            "are below OWASP's minimum (19456 KiB, 2 passes)"
+        findings.append(
+            Finding("OSNOVA_DEBUG", "debug is on: tracebacks and the debugger are exposed")
         )
+    if not settings.is_production:
+        findings.append(
+            Finding(
+                "OSNOVA_ENV",
+                f"is {settings.env.value!r}: cookies are not marked Secure and HSTS is not sent",
+            )
+        )
+    if not settings.allowed_hosts:
+        findings.append(
+            Finding(
+                "OSNOVA_ALLOWED_HOSTS", "is empty: any Host header is accepted (link poisoning)"
+            )
+        )
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
+        findings.append(
+            Finding("OSNOVA_DATABASE_URL", "is SQLite: use PostgreSQL or MariaDB in production")
+        )
+    if not settings.redis_url:
+        findings.append(
+            Finding("OSNOVA_REDIS_URL", "is not set: rate limits are per process, not shared")
+        )
+    if not settings.smtp_url:
+        findings.append(Finding("OSNOVA_SMTP_URL", "is not set: mail is only written to files"))
+    if not settings.base_url or not settings.base_url.startswith("https://"):
+        findings.append(
+            Finding(
+                "OSNOVA_BASE_URL", "is not an https:// URL: links in mail may be wrong or insecure"
+            )
+        )
+    reason = weak_hashing_reason(settings)
+    if reason is not None:
+        findings.append(Finding("OSNOVA_ARGON2_MEMORY_KIB", reason))
+    return findings
 
 
 def development_secret_key(instance_dir: Path) -> str:

@@ -7,8 +7,6 @@ translation and translated by the door that shows them (``gettext(error.message)
 
 from __future__ import annotations
 
-from flask import request
-
 LANGUAGES = {"en": "English", "uk": "Українська"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "lang"
@@ -20,6 +18,9 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name of gettext's 
 
 
 def select_locale() -> str:
+    """The request's language; Flask is imported here so that ``N_`` needs none."""
+    from flask import request  # noqa: PLC0415
+
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LANGUAGES:
         return chosen

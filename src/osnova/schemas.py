@@ -23,11 +23,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from osnova.i18n import N_
 from osnova.models import (
     DESCRIPTION_MAX,
+    EMAIL_MAX,
     EXTERNAL_ID_MAX,
     FULL_NAME_MAX,
     TITLE_MAX,
+    USERNAME_CHARSET,
     USERNAME_MAX,
     USERNAME_MIN,
     Role,
@@ -35,12 +38,13 @@ from osnova.models import (
 from osnova.security import RECOGNISED_HASH_FORMATS, is_recognised_hash
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
-USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]+")
+USERNAME_PATTERN = re.compile(f"[{USERNAME_CHARSET}]+")
+USERNAME_RULE = N_("Use only letters a-z, digits and the characters _ . -")
 
 
 def _check_username(value: str) -> str:
     if not USERNAME_PATTERN.fullmatch(value):
-        raise ValueError("may contain only letters a-z, digits and the characters _ . -")
+        raise ValueError(USERNAME_RULE)
     return value
 
 
@@ -82,7 +86,8 @@ Username = Annotated[
     ),
     AfterValidator(_check_username),
     _at_most(USERNAME_MAX),
-    Field(json_schema_extra={"pattern": "^[A-Za-z0-9_.-]+$"}),
+    # Input is lower-cased before the rule applies, so the published pattern admits A-Z.
+    Field(json_schema_extra={"pattern": f"^[A-Z{USERNAME_CHARSET}]+$"}),
 ]
 # The common shape of an address, which email-validator always accepts unchanged: checking it
 # with one regex makes a bulk import several times faster. Anything else takes the full path.
@@ -93,7 +98,6 @@ SIMPLE_EMAIL = re.compile(
     r"@(?:[a-z0-9][a-z0-9-]{0,62}+(?<!-)\.)++[a-z]{2,63}",
     re.ASCII,
 )
-EMAIL_MAX_LENGTH = 254
 SPECIAL_USE_DOMAIN = re.compile(
     r"(?:^|\.)(?:" + "|".join(map(re.escape, SPECIAL_USE_DOMAIN_NAMES)) + r")$"
 )
@@ -102,7 +106,7 @@ SPECIAL_USE_LAST_LABELS = frozenset(name.rpartition(".")[2] for name in SPECIAL_
 
 def simple_email(value: object) -> str | None:
     """``value`` lowercased when it has the common shape, else None (the full path decides)."""
-    if isinstance(value, str) and value.isascii() and len(value) <= EMAIL_MAX_LENGTH:
+    if isinstance(value, str) and value.isascii() and len(value) <= EMAIL_MAX:
         lowered = value.lower()
         domain = lowered.rpartition("@")[2]
         if (
@@ -190,6 +194,20 @@ class ProfileUpdate(StrictModel):
 
 class EmailChange(StrictModel):
     email: Email
+
+
+class AccountUpdate(StrictModel):
+    """What an account holder may change about themselves; only the fields given apply."""
+
+    full_name: FullName | None = None
+    email: Email | None = None
+
+
+class AccountAdminUpdate(AccountUpdate):
+    """What an admin may change about any account."""
+
+    role: Role | None = None
+    is_active: bool | None = None
 
 
 class RoleChange(StrictModel):

@@ -12,8 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from osnova.models import User
-from tests.api_helpers import bearer, token_for
-from tests.factories import ItemFactory, UserFactory
+from tests.support.clients import bearer, token_for
+from tests.support.factories import ItemFactory, UserFactory
 
 ACTORS = ("anonymous", "user", "other", "moderator", "admin")
 

@@ -11,10 +11,10 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests.api.test_openapi import OPERATIONS
-from tests.api_helpers import token_for
-from tests.conftest import free_port, require_program
-from tests.factories import UserFactory
-from tests.live import CHROMIUM_FLAGS
+from tests.support.clients import token_for
+from tests.support.environment import free_port, require_program
+from tests.support.factories import UserFactory
+from tests.support.live import CHROMIUM_FLAGS
 
 
 @pytest.fixture

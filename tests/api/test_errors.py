@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from osnova.extensions import db
 from osnova.models import Item, Role
-from tests.api_helpers import assert_problem, bearer, field_errors, token_for
-from tests.factories import ItemFactory, UserFactory
+from tests.support.clients import assert_problem, bearer, field_errors, token_for
+from tests.support.factories import ItemFactory, UserFactory
 
 
 @pytest.fixture

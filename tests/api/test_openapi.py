@@ -8,7 +8,7 @@ from http import HTTPStatus
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from osnova.headers import CONTENT_SECURITY_POLICY
+from osnova.http.headers import CONTENT_SECURITY_POLICY
 
 OPERATIONS = {
     ("post", "/api/v1/auth/tokens"),
@@ -69,7 +69,7 @@ def test_every_operation_is_documented_with_its_errors_as_problems(client: Flask
 def test_bearer_security_is_declared_and_anonymous_reads_marked(client: FlaskClient) -> None:
     document = spec(client)
     schemes = document["components"]["securitySchemes"]  # type: ignore[index]
-    assert schemes["bearerAuth"] == {  # type: ignore[index]
+    assert schemes["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",
         "description": "A token from POST /api/v1/auth/tokens.",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from tests.conftest import SmtpSink
+from tests.support.mail import SmtpSink
 from tests.web.test_account_journey import add_user
 
 PASSWORD = "an api registration passphrase"

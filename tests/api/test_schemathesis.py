@@ -25,8 +25,8 @@ from osnova.extensions import db
 from osnova.models import Role
 from osnova.schemas import UserCreate
 from osnova.services import accounts, cursors, tokens
-from tests.conftest import make_settings, migrate_database
-from tests.live import served_osnova
+from tests.support.databases import make_settings, migrate_database
+from tests.support.live import served_osnova
 
 MAX_EXAMPLES = 250
 REQUEST_LINE_LIMIT = 8190  # limit_request_line in osnova/gunicorn_conf.py

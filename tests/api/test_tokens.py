@@ -15,9 +15,8 @@ from osnova.database import utcnow
 from osnova.extensions import current_settings, db
 from osnova.models import ApiToken, AuditEvent, User
 from osnova.services import accounts
-from tests.api_helpers import assert_problem, bearer, token_for
-from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.web_helpers import csrf_token, log_in
+from tests.support.clients import assert_problem, bearer, csrf_token, log_in, token_for
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 
 def ask_token(client: FlaskClient, login: str, password: str = DEFAULT_PASSWORD) -> str:

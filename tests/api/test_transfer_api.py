@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable
+from typing import cast
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from osnova.database import utcnow
 from osnova.models import AuditEvent, Item, User
-from tests.api_helpers import PROBLEM, assert_problem, bearer, field_errors, token_for
-from tests.factories import UserFactory
+from tests.support.clients import PROBLEM, assert_problem, bearer, field_errors, token_for
+from tests.support.factories import UserFactory
 
 USERS_CSV = "username,email,full_name\nann,ann@example.org,Ann\nbob,bob@example.org,Bob\n"
 
@@ -117,7 +118,7 @@ def test_the_first_bytes_leave_before_the_export_is_read(
     )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    body: Iterator[bytes] = iter(response.response)
+    body = iter(cast(Iterable[bytes], response.response))
     first = next(body)
     assert first.startswith(b"external_id,title,description,is_public,owner")
     assert first.count(b"\n") < 20_000  # only part of the rows: the rest is still to come

@@ -14,8 +14,8 @@ from osnova.models import Item, User
 from osnova.schemas import ItemCreate
 from osnova.services import items
 from osnova.services.images import ImageRules
-from tests.api_helpers import bearer, token_for
-from tests.factories import UserFactory
+from tests.support.clients import bearer, token_for
+from tests.support.factories import UserFactory
 
 
 def test_deleting_a_user_removes_their_items_and_image_files(

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import STRICT, free_port
-from tests.deploy.servers import Gunicorn, fetch, migrate, osnova_env
+from tests.support.environment import STRICT, free_port
+from tests.support.servers import Gunicorn, fetch, migrate, osnova_env
 
 
 def postgres_bin(name: str) -> str:

@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from tests.deploy.servers import DEPLOY
+from tests.support.servers import DEPLOY
 
 
 def test_compose_parses_and_wires_app_database_redis_and_nginx() -> None:

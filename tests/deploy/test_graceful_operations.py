@@ -17,8 +17,8 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, bu
 
 import pytest
 
-from tests.deploy.servers import Gunicorn, fetch, migrate, osnova_env
-from tests.web_helpers import CSRF_PATTERN
+from tests.support.clients import CSRF_PATTERN
+from tests.support.servers import Gunicorn, fetch, migrate, osnova_env
 
 PASSWORD = "a long enough deploy password 3"
 

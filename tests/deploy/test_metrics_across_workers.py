@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.servers import Gunicorn, fetch, migrate, osnova_env
+from tests.support.servers import Gunicorn, fetch, migrate, osnova_env
 
 REQUESTS = 300
 
@@ -35,7 +35,7 @@ def counted(metrics: str, endpoint: str) -> float:
 def test_the_request_counter_is_exact_over_two_workers(server: Gunicorn) -> None:
     # The second worker may still be starting when the first answers: send rounds of requests
     # until both have taken a share (on a busy machine the first can take a whole round).
-    sent, answered_by = 0, set()
+    sent, answered_by = 0, set[object]()
     deadline = time.monotonic() + 60
     with ThreadPoolExecutor(max_workers=8) as pool:
         while len(answered_by) < 2 and time.monotonic() < deadline:
@@ -47,7 +47,7 @@ def test_the_request_counter_is_exact_over_two_workers(server: Gunicorn) -> None
             answered_by = {e["pid"] for e in server.app_log() if e.get("path") == "/readyz"}
     assert len(answered_by) == 2  # both workers took a share
     metrics = fetch(f"{server.url}/metrics").body.decode()
-    assert counted(metrics, "health.readyz") == sent
+    assert counted(metrics, "probes.readyz") == sent
     assert "osnova_http_request_duration_seconds_bucket" in metrics
     assert "osnova_db_pool_checked_out" in metrics
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_program
-from tests.deploy.servers import SITE_HOST, Gunicorn, Nginx, fetch, migrate, osnova_env
+from tests.support.environment import require_program
+from tests.support.servers import SITE_HOST, Gunicorn, Nginx, fetch, migrate, osnova_env
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.servers import Gunicorn, fetch, osnova_env
+from tests.support.servers import Gunicorn, fetch, osnova_env
 
 
 class SentrySink(ThreadingHTTPServer):

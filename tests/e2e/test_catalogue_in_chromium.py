@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import new_page, screenshot
+from tests.support.browser import new_page, screenshot
 
 PASSWORD = "a long enough browser password 7"
 

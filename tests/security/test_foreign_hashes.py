@@ -32,7 +32,7 @@ def foreign_hashes() -> dict[str, str]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(env=Environment.TESTING, instance_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    return Settings(env=Environment.TESTING, instance_dir=tmp_path, _env_file=None)
 
 
 @pytest.mark.parametrize("name", foreign_hashes())

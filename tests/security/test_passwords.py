@@ -10,7 +10,7 @@ from osnova.security import hash_password, needs_rehash, verify_password
 
 
 def settings_for(env: Environment, tmp_path: Path) -> Settings:
-    return Settings(env=env, instance_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    return Settings(env=env, instance_dir=tmp_path, _env_file=None)
 
 
 def argon2_parameters(password_hash: str) -> dict[str, int]:

@@ -12,7 +12,7 @@ from osnova.errors import Conflict, NotFound
 from osnova.models import User
 from osnova.schemas import UserCreate
 from osnova.security import verify_password
-from osnova.services import accounts
+from osnova.services import accounts, sign_in
 
 
 def new_user(**values: object) -> UserCreate:
@@ -92,7 +92,7 @@ def test_login_upgrades_a_hash_made_with_older_parameters(
         data=new_user(password="correct horse battery staple"),
     )
     old_hash = user.password_hash
-    accounts.authenticate(
+    sign_in.authenticate(
         session=session,
         settings=stronger,
         login="olena",

@@ -14,7 +14,7 @@ from osnova.models import Item
 from osnova.schemas import ItemCreate, ItemUpdate
 from osnova.services import items
 from osnova.services.images import ImageRules
-from tests.factories import ItemFactory, UserFactory
+from tests.support.factories import ItemFactory, UserFactory
 
 
 def png_bytes() -> BytesIO:

@@ -12,7 +12,7 @@ from osnova.errors import InvalidInput
 from osnova.models import Item, User
 from osnova.schemas import ItemUpdate
 from osnova.services import items
-from tests.factories import ItemFactory, UserFactory
+from tests.support.factories import ItemFactory, UserFactory
 
 TITLES = [
     "100% cotton shirt",

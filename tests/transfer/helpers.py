@@ -25,8 +25,8 @@ def import_text(
 ) -> ImportReport:
     """Import ``content`` and commit, as a door does."""
     data = content.encode() if isinstance(content, str) else content
-    service = transfer.import_users if kind == "users" else transfer.import_items
-    report = service(
+    report = transfer.import_rows(
+        kind=kind,
         session=session,
         actor=actor,
         stream=io.BytesIO(data),
@@ -40,8 +40,8 @@ def import_text(
 
 def export_bytes(session: Session, kind: str, fmt: Format, **options: Any) -> bytes:
     actor = options.pop("actor", policy.SYSTEM)
-    service = transfer.export_users if kind == "users" else transfer.export_items
-    data = b"".join(service(session=session, actor=actor, fmt=fmt, **options))
+    chunks = transfer.export_rows(kind=kind, session=session, actor=actor, fmt=fmt, **options)
+    data = b"".join(chunks)
     session.commit()
     return data
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from tests.transfer.helpers import users_table
 
 OSNOVA = str(Path(sys.executable).parent / "osnova")

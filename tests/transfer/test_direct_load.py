@@ -13,7 +13,7 @@ from osnova.models import User
 from osnova.services import policy, transfer
 from osnova.services.transfer import Format, ImportReport
 from osnova.services.transfer.direct import BATCH_ROWS
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from tests.transfer.helpers import users_table
 
 ROWS = BATCH_ROWS * 2 + 500  # several batches are written before the last row is read
@@ -45,8 +45,8 @@ def users_csv(rows: int, last: str | None = None) -> bytes:
 
 def run_import(session: Session, data: bytes, *, seekable: bool = True) -> ImportReport:
     stream: Any = io.BytesIO(data) if seekable else io.BufferedReader(OneWayStream(data))
-    report = transfer.import_users(
-        session=session, actor=policy.SYSTEM, stream=stream, fmt=Format.CSV
+    report = transfer.import_rows(
+        kind="users", session=session, actor=policy.SYSTEM, stream=stream, fmt=Format.CSV
     )
     session.commit()
     return report

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from osnova.models import Item
 from osnova.services.transfer import Format, exporting
-from tests.factories import ItemFactory, UserFactory
+from tests.support.factories import ItemFactory, UserFactory
 from tests.transfer.helpers import export_bytes
 
 

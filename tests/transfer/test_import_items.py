@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from osnova.models import Role
 from osnova.services.transfer import Format, OnConflict
-from tests.factories import ItemFactory, UserFactory
+from tests.support.factories import ItemFactory, UserFactory
 from tests.transfer.helpers import errors_of, import_text, items_table
 
 ITEMS = (

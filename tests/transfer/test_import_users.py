@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from osnova.config import Settings
 from osnova.models import AuditEvent, User
 from osnova.security import verify_password
-from osnova.services import accounts
+from osnova.services import sign_in
 from osnova.services.transfer import Format, OnConflict
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from tests.transfer.helpers import errors_of, import_text, users_table
 
 CSV = (
@@ -141,7 +141,7 @@ def test_an_imported_bcrypt_hash_logs_in_and_becomes_argon2id(
         session, "users", f"username,email,password_hash\nann,a@example.org,{foreign}\n"
     )
     assert report.ok, report.errors
-    user = accounts.authenticate(
+    user = sign_in.authenticate(
         session=session,
         settings=settings,
         login="ann",
@@ -159,8 +159,8 @@ def test_an_account_without_a_hash_cannot_log_in(session: Session, settings: Set
     user = session.scalar(select(User).where(User.username == "ann"))
     assert user is not None
     assert user.password_hash is None
-    with pytest.raises(accounts.InvalidCredentials):
-        accounts.authenticate(
+    with pytest.raises(sign_in.InvalidCredentials):
+        sign_in.authenticate(
             session=session, settings=settings, login="ann", password="", remote_addr=None
         )
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from osnova.models import AuditEvent, Item, User
 from osnova.services.transfer import Format, OnConflict
-from tests.factories import DEFAULT_PASSWORD_HASH, ItemFactory, UserFactory
+from tests.support.factories import DEFAULT_PASSWORD_HASH, ItemFactory, UserFactory
 from tests.transfer.helpers import export_bytes, import_text, items_table, users_table
 
 AWKWARD = [

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from osnova.extensions import db
 from osnova.models import AuditEvent, User
-from tests import factories
-from tests.conftest import SmtpSink
-from tests.factories import UserFactory
-from tests.web_helpers import log_in, log_out, post_form
+from tests.support import factories
+from tests.support.clients import log_in, log_out, post_form
+from tests.support.factories import UserFactory
+from tests.support.mail import SmtpSink
 
 PASSWORD = "plum orchard at dusk 42"
 NEW_PASSWORD = "quiet harbour lanterns 7"

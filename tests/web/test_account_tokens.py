@@ -6,9 +6,8 @@ import re
 
 from flask.testing import FlaskClient
 
-from tests.api_helpers import bearer
-from tests.factories import UserFactory
-from tests.web_helpers import log_in, post_form
+from tests.support.clients import bearer, log_in, post_form
+from tests.support.factories import UserFactory
 
 SECRET = re.compile(r'<code class="token-secret">(osn_[A-Za-z0-9_-]+)</code>')
 

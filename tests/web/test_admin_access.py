@@ -6,8 +6,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from osnova.models import User
-from tests.factories import UserFactory
-from tests.web_helpers import log_in, post_form
+from tests.support.clients import log_in, post_form
+from tests.support.factories import UserFactory
 
 
 def role_of(session: Session, user_id: int) -> str:

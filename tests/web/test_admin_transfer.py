@@ -18,8 +18,8 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from osnova.models import Item, User
 from osnova.web import pending_imports
-from tests.factories import ItemFactory, UserFactory
-from tests.web_helpers import CSRF_PATTERN, csrf_token, log_in
+from tests.support.clients import CSRF_PATTERN, csrf_token, log_in
+from tests.support.factories import ItemFactory, UserFactory
 
 PAGE = "/admin/transfer"
 USERS_CSV = "username,email,full_name\nann,ann@example.org,Ann\nbob,bob@example.org,Bob\n"

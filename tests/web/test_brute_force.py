@@ -15,11 +15,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import require_env
-from tests.factories import UserFactory
-from tests.live import served_osnova
+from tests.support.clients import CSRF_PATTERN, log_in
+from tests.support.environment import require_env
+from tests.support.factories import UserFactory
+from tests.support.live import served_osnova
 from tests.web.test_account_journey import add_user
-from tests.web_helpers import CSRF_PATTERN, log_in
 
 WRONG = "not the right password at all"
 

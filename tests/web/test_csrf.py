@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osnova.models import Item, User
-from tests.factories import ItemFactory, UserFactory
-from tests.web_helpers import csrf_token, log_in
+from tests.support.clients import csrf_token, log_in
+from tests.support.factories import ItemFactory, UserFactory
 
 
 def post_routes(app: Flask) -> set[str]:
@@ -82,7 +82,7 @@ def snapshot(session: Session) -> list[tuple[object, ...]]:
     items = session.execute(
         select(Item.id, Item.title, Item.description, Item.is_public).order_by(Item.id)
     )
-    return [tuple(row) for row in rows] + [tuple(row) for row in items]
+    return [*map(tuple, rows), *map(tuple, items)]
 
 
 def test_every_post_form_is_covered_by_this_test(app: Flask) -> None:

@@ -17,8 +17,8 @@ from werkzeug.test import encode_multipart
 
 from osnova.config import Settings
 from osnova.models import Item
-from tests.factories import ItemFactory, UserFactory
-from tests.web_helpers import csrf_token, log_in, post_form
+from tests.support.clients import csrf_token, log_in, post_form
+from tests.support.factories import ItemFactory, UserFactory
 
 
 def image_file(image_format: str = "PNG", size: tuple[int, int] = (16, 16)) -> BytesIO:

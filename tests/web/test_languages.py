@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import UserFactory
-from tests.web_helpers import log_in, post_form
+from tests.support.clients import log_in, post_form
+from tests.support.factories import UserFactory
 
 UKRAINIAN_PAGES = {
     "/": "Привіт, світе!",

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from osnova.config import Environment
 from osnova.extensions import SETTINGS_KEY
 from osnova.security import hash_password
+from tests.support.clients import CSRF_PATTERN, csrf_token
 from tests.web.test_account_journey import add_user
-from tests.web_helpers import CSRF_PATTERN, csrf_token
 
 TRIES = 40  # at least 20 each; more keeps the medians steady on a busy machine
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.factories import ItemFactory, UserFactory
-from tests.web_helpers import log_in
+from tests.support.clients import log_in
+from tests.support.factories import ItemFactory, UserFactory
 
 
 def test_home_greets_an_anonymous_visitor_as_world(client: FlaskClient) -> None:

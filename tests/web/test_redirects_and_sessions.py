@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from osnova.models import AuditEvent
 from osnova.web.helpers import safe_next
 from osnova.web.sessions import LOGIN_AT, SEEN_AT
-from tests.factories import UserFactory
+from tests.support.clients import log_in, post_form
+from tests.support.factories import UserFactory
 from tests.web.test_account_journey import add_user, replay
-from tests.web_helpers import log_in, post_form
 
 HOSTILE_NEXT = [
     "//evil.example",

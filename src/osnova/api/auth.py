@@ -13,16 +13,17 @@ from apiflask import APIBlueprint
 from flask import g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
-from werkzeug.exceptions import Forbidden, TooManyRequests, Unauthorized, UnsupportedMediaType
+from werkzeug.exceptions import Forbidden, Unauthorized, UnsupportedMediaType
 from wtforms import ValidationError
 
-from osnova import throttling
 from osnova.api.docs import responses
 from osnova.api.schemas import TokenIssued, TokenRequest
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import current_settings, db, limiter
+from osnova.http.sign_in import password_sign_in
 from osnova.models import ApiToken, User
-from osnova.services import accounts, tokens
+from osnova.services import tokens
+from osnova.services.sign_in import InvalidCredentials
 
 bp = APIBlueprint("tokens", __name__, url_prefix="/api/v1/auth", tag="Tokens")
 
@@ -123,25 +124,13 @@ def _limit() -> str:
     security=[],
 )
 def create_token(body: TokenRequest) -> tuple[dict[str, object], int]:
-    session = db.session()
-    user = accounts.find_by_login(session=session, login=body.username)
-    key = f"user:{user.id}" if user is not None else f"login:{body.username.strip().lower()}"
-    retry_after = throttling.login_retry_after(key)
-    if retry_after is not None:
-        raise TooManyRequests("Too many failed sign-ins. Try again later.", retry_after=retry_after)
     try:
-        user = accounts.authenticate(
-            session=session,
-            settings=current_settings(),
-            login=body.username,
-            password=body.password,
-            remote_addr=request.remote_addr,
+        user = password_sign_in(
+            login=body.username, password=body.password, remote_addr=request.remote_addr
         )
-    except accounts.InvalidCredentials:
-        session.commit()  # keep the audit record of the failure
-        throttling.record_login_failure(key)
+    except InvalidCredentials:
         raise BearerRequired("Invalid username, email or password.") from None
-    throttling.clear_login_failures(key)
+    session = db.session()
     issued = tokens.create_token(
         session=session,
         user=user,

@@ -1,53 +1,23 @@
-"""RFC 9457 problem details: the one error body of the API, and its OpenAPI description.
+"""The API's side of problem details: APIFlask's validation errors, and the OpenAPI shape.
 
-``problem()`` builds the response; the app-level error handler (``web/errors.py``) calls it
-for every error on an ``/api/`` path, and ``handle_api_error`` does for APIFlask's own
-errors (request validation). ``document_problems`` writes the same shape into the spec.
+The body itself is built by ``osnova.http.problems.problem``, which the app-level error
+handler (``osnova.http.errors``) uses for every error on an ``/api/`` path too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from apiflask.exceptions import HTTPError
-from flask import Response, g, jsonify
+from flask import Response
 from werkzeug.datastructures import Headers
 
 from osnova.errors import FieldError
+from osnova.http.problems import MEDIA_TYPE, problem
 
-MEDIA_TYPE = "application/problem+json"
 VALIDATION_DETAIL = "The request has invalid fields; see errors."
-
-
-def problem(
-    status: int,
-    detail: str | None = None,
-    errors: Iterable[FieldError] = (),
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    """A problem+json response; a 500 names the request id instead of any traceback."""
-    title = HTTPStatus(status).phrase
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail or title,
-    }
-    field_errors = [{"field": e.field, "message": e.message} for e in errors]
-    if field_errors:
-        body["errors"] = field_errors
-    if status >= 500:
-        request_id = g.get("request_id")
-        if request_id:
-            body["request_id"] = str(request_id)
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = MEDIA_TYPE
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def _field_errors(detail: Any) -> list[FieldError]:

@@ -8,7 +8,7 @@ a 422, never applied. Output models are built from the ORM rows (``from_attribut
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -21,8 +21,8 @@ from pydantic import (
 )
 
 from osnova import schemas
-from osnova.models import TOKEN_NAME_MAX, Role
-from osnova.schemas import Email, FullName, Password
+from osnova.models import EMAIL_MAX, TOKEN_NAME_MAX, Role
+from osnova.schemas import Password
 from osnova.services.items import DEFAULT_LIMIT, MAX_LIMIT
 from osnova.services.tokens import DEFAULT_DAYS, MAX_DAYS
 
@@ -66,7 +66,9 @@ UserCursor = Annotated[
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
 
 
-class StrictModel(BaseModel):
+class StrictBody(BaseModel):
+    """A JSON body of the API's own: unknown fields refused, and no type coercion."""
+
     model_config = STRICT_BODY
 
 
@@ -97,8 +99,8 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class TokenRequest(StrictModel):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=254)] = Field(
+class TokenRequest(StrictBody):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=EMAIL_MAX)] = Field(
         description="The username or the email address of the account."
     )
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
@@ -116,18 +118,18 @@ class Registered(BaseModel):
     detail: str
 
 
-class UserUpdate(StrictModel):
+class UserUpdate(schemas.AccountUpdate):
     """What an account holder may change about themselves."""
 
-    full_name: FullName | None = None
-    email: Email | None = None
+    model_config = STRICT_BODY
 
 
-class UserAdminUpdate(UserUpdate):
+class UserAdminUpdate(schemas.AccountAdminUpdate):
     """What an admin may change about any account."""
 
-    role: Literal["user", "moderator", "admin"] | None = None
-    is_active: bool | None = None
+    model_config = STRICT_BODY
+    # A JSON body carries the role as text, which a strict enum field would refuse.
+    role: Annotated[Role | None, Field(strict=False)] = None
 
 
 class UserPublic(OutputModel):

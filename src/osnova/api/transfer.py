@@ -19,22 +19,16 @@ from werkzeug.datastructures import FileStorage
 
 from osnova.api.auth import authenticate_request, require_caller
 from osnova.api.docs import DOWNLOAD, UPLOAD, responses
-from osnova.api.problems import problem
-from osnova.downloads import export_download
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import db
+from osnova.http.downloads import export_download
+from osnova.http.problems import problem
 from osnova.services import transfer
-from osnova.services.transfer import Format, OnConflict
+from osnova.services.transfer import KINDS, Format, OnConflict
 
 bp = APIBlueprint("transfer", __name__, url_prefix="/api/v1", tag="Import and export")
 
-Kind = Literal["users", "items"]
-_GUESSES = {
-    "text/csv": Format.CSV,
-    "application/json": Format.JSON,
-    "application/jsonl": Format.JSONL,
-    "application/x-ndjson": Format.JSONL,
-}
+KIND = f"<any({', '.join(KINDS)}):kind>"
 SPOOL_IN_MEMORY_BYTES = 1_048_576
 NO_FORMAT = "Say the format with ?format=csv|json|jsonl (it could not be told from the upload)."
 
@@ -65,15 +59,14 @@ def _upload(query: ImportQuery) -> tuple[IO[bytes], Format]:
 
 
 def _format_of(query: ImportQuery, upload: FileStorage | None) -> Format:
-    if query.format is not None:
-        return Format(query.format)
-    named = transfer.format_of_filename(upload.filename if upload is not None else None)
-    if named is not None:
-        return named
-    mimetype = upload.mimetype if upload is not None else request.mimetype
-    if mimetype in _GUESSES:
-        return _GUESSES[mimetype]
-    raise InvalidInput([FieldError("format", NO_FORMAT)], NO_FORMAT)
+    fmt = transfer.choose_format(
+        given=query.format,
+        filename=upload.filename if upload is not None else None,
+        media_type=upload.mimetype if upload is not None else request.mimetype,
+    )
+    if fmt is None:
+        raise InvalidInput([FieldError("format", NO_FORMAT)], NO_FORMAT)
+    return fmt
 
 
 def _readable_twice(stream: IO[bytes]) -> IO[bytes]:
@@ -90,7 +83,7 @@ def _readable_twice(stream: IO[bytes]) -> IO[bytes]:
     return copy
 
 
-@bp.post("/imports/<any(users, items):kind>")
+@bp.post(f"/imports/{KIND}")
 @bp.input(ImportQuery, location="query", arg_name="query")
 @bp.doc(
     summary="Import users or items from CSV, JSON or JSON Lines",
@@ -100,12 +93,12 @@ def _readable_twice(stream: IO[bytes]) -> IO[bytes]:
     responses=responses(200, 400, 401, 403, 413, 415, 422, 429),
     extensions=UPLOAD,
 )
-def import_rows(kind: Kind, query: ImportQuery) -> Response:
+def import_rows(kind: str, query: ImportQuery) -> Response:
     actor = require_caller()
     stream, fmt = _upload(query)
-    service = transfer.import_users if kind == "users" else transfer.import_items
     with stream:
-        report = service(
+        report = transfer.import_rows(
+            kind=kind,
             session=db.session(),
             actor=actor,
             stream=stream,
@@ -123,7 +116,7 @@ def import_rows(kind: Kind, query: ImportQuery) -> Response:
     return jsonify(report.to_dict())
 
 
-@bp.get("/exports/<any(users, items):kind>")
+@bp.get(f"/exports/{KIND}")
 @bp.input(ExportQuery, location="query", arg_name="query")
 @bp.doc(
     summary="Export users or items as CSV, JSON or JSON Lines",
@@ -133,13 +126,10 @@ def import_rows(kind: Kind, query: ImportQuery) -> Response:
     responses=responses(200, 401, 403, 422),
     extensions=DOWNLOAD,
 )
-def export_rows(kind: Kind, query: ExportQuery) -> Response:
+def export_rows(kind: str, query: ExportQuery) -> Response:
     actor = require_caller()
     fmt = Format(query.format)
     session = db.session()
-    if kind == "users":
-        chunks = transfer.export_users(session=session, actor=actor, fmt=fmt)
-    else:
-        chunks = transfer.export_items(session=session, actor=actor, fmt=fmt)
+    chunks = transfer.export_rows(kind=kind, session=session, actor=actor, fmt=fmt)
     session.commit()  # the audit event; the rows are read while the response streams
     return export_download(kind=kind, fmt=fmt, chunks=chunks, session=session)

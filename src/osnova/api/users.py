@@ -1,6 +1,6 @@
 """Accounts over JSON: registration, one's own account, and account management for admins.
 
-Role and activation changes go through ``accounts.set_role`` / ``accounts.set_active``,
+Role and activation changes go through ``account_admin.set_role`` / ``account_admin.set_active``,
 which keep the last active admin; a plain account holder's body cannot even name them.
 """
 
@@ -10,7 +10,6 @@ from apiflask import APIBlueprint
 from flask import request
 from werkzeug.exceptions import Forbidden
 
-from osnova.account_mail import send_already_registered, send_verification
 from osnova.api.auth import check_request, require_caller
 from osnova.api.docs import ANONYMOUS, responses
 from osnova.api.schemas import (
@@ -24,9 +23,10 @@ from osnova.api.schemas import (
 )
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import current_settings, db, limiter
-from osnova.models import Role, User
+from osnova.http.account_mail import send_already_registered, send_verification
+from osnova.models import User
 from osnova.schemas import USERNAME_PATTERN
-from osnova.services import accounts, cursors
+from osnova.services import account_admin, accounts, cursors
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/v1/users", tag="Users")
 bp.before_request(check_request)
@@ -95,14 +95,6 @@ def get_me() -> UserPrivate:
     return UserPrivate.model_validate(require_caller())
 
 
-def _apply(user: User, body: UserUpdate) -> None:
-    session = db.session()
-    if body.full_name is not None:
-        accounts.update_profile(session=session, user=user, full_name=body.full_name)
-    if body.email is not None:
-        accounts.change_email(session=session, user=user, email=body.email)
-
-
 @bp.patch("/me")
 @bp.input(UserUpdate, arg_name="body", example={"full_name": "Olena K."})
 @bp.output(UserPrivate, example=USER_EXAMPLE)
@@ -113,7 +105,7 @@ def _apply(user: User, body: UserUpdate) -> None:
 )
 def update_me(body: UserUpdate) -> UserPrivate:
     user = require_caller()
-    _apply(user, body)
+    accounts.update_account(session=db.session(), user=user, changes=body)
     db.session.commit()
     return UserPrivate.model_validate(user)
 
@@ -129,7 +121,7 @@ def update_me(body: UserUpdate) -> UserPrivate:
 def list_users(query: UserQuery) -> UserPage:
     actor = require_caller()
     after = cursors.decode_key(query.cursor, USERNAME_PATTERN) if query.cursor else None
-    page = accounts.list_users(
+    page = account_admin.list_users(
         session=db.session(), actor=actor, q=query.q, after=after, limit=query.limit
     )
     return UserPage(
@@ -139,7 +131,9 @@ def list_users(query: UserQuery) -> UserPage:
 
 
 def _managed(username: str) -> User:
-    return accounts.get_for_admin(session=db.session(), actor=require_caller(), username=username)
+    return account_admin.get_for_admin(
+        session=db.session(), actor=require_caller(), username=username
+    )
 
 
 @bp.get("/<username:username>")
@@ -161,17 +155,14 @@ def get_user(username: str) -> UserPrivate:
 def update_user(username: str, body: UserAdminUpdate) -> UserPrivate:
     actor = require_caller()
     user = _managed(username)
-    _apply(user, body)
-    session, remote = db.session(), request.remote_addr
-    if body.role is not None:
-        accounts.set_role(
-            session=session, actor=actor, user=user, role=Role(body.role), remote_addr=remote
-        )
-    if body.is_active is not None:
-        accounts.set_active(
-            session=session, actor=actor, user=user, active=body.is_active, remote_addr=remote
-        )
-    session.commit()
+    account_admin.update_account(
+        session=db.session(),
+        actor=actor,
+        user=user,
+        changes=body,
+        remote_addr=request.remote_addr,
+    )
+    db.session.commit()
     return UserPrivate.model_validate(user)
 
 
@@ -185,7 +176,7 @@ def update_user(username: str, body: UserAdminUpdate) -> UserPrivate:
 def delete_user(username: str) -> tuple[str, int]:
     actor = require_caller()
     user = _managed(username)
-    accounts.delete_user(
+    account_admin.delete_user(
         session=db.session(),
         settings=current_settings(),
         actor=actor,

@@ -55,8 +55,8 @@ def user_for_reset_token(
     *, session: Session, secret_key: str, token: str, max_age_seconds: int
 ) -> User:
     payload = _load(secret_key, RESET_SALT, token, max_age_seconds)
-    user = session.get(User, payload["uid"])
-    if user is None or not user.is_active or payload.get("fp") != _password_fingerprint(user):
+    user = _active_user(session, payload)
+    if payload.get("fp") != _password_fingerprint(user):
         raise NotFound(INVALID_LINK)
     return user
 
@@ -65,12 +65,15 @@ def user_for_verify_token(
     *, session: Session, secret_key: str, token: str, max_age_seconds: int
 ) -> User:
     payload = _load(secret_key, VERIFY_SALT, token, max_age_seconds)
+    user = _active_user(session, payload)
+    if user.email != payload.get("email") or user.email_verified_at is not None:
+        raise NotFound(INVALID_LINK)
+    return user
+
+
+def _active_user(session: Session, payload: dict[str, Any]) -> User:
+    """The active account a link was made for; a deleted or deactivated one voids the link."""
     user = session.get(User, payload["uid"])
-    if (
-        user is None
-        or not user.is_active
-        or user.email != payload.get("email")
-        or user.email_verified_at is not None
-    ):
+    if user is None or not user.is_active:
         raise NotFound(INVALID_LINK)
     return user

@@ -1,34 +1,29 @@
-"""Accounts: registration, sign-in, passwords, email verification, roles and activation.
+"""Accounts as their holders see them: registration, profile, email, passwords, verification.
 
 Every function takes the session (and the acting user where rights matter) explicitly. The
-caller commits; a raised error leaves nothing half-written.
+caller commits, or rolls back on a raised error; a refused change leaves nothing half-written.
+Signing in lives in ``sign_in``; what admins do to accounts, in ``account_admin``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from osnova.config import Settings
 from osnova.database import is_constraint_violation, utcnow
-from osnova.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from osnova.errors import Conflict, FieldError, InvalidInput, NotFound
 from osnova.i18n import N_
-from osnova.models import EMAIL_MAX, USERNAME_MAX, ApiToken, Item, Role, User
-from osnova.schemas import UserCreate
-from osnova.security import hash_password, needs_rehash, verify_password
-from osnova.services import audit, images, policy
+from osnova.models import USERNAME_MAX, Role, User
+from osnova.schemas import AccountUpdate, UserCreate
+from osnova.security import hash_password, verify_password
+from osnova.services import audit, tokens
 from osnova.services.passwords import check_new_password
 
-INVALID_CREDENTIALS = N_("Invalid username, email or password.")
 USERNAME_TAKEN = N_("This username is taken.")
-LAST_ADMIN = N_("The last active admin cannot be demoted or deactivated.")
-
-
-class InvalidCredentials(PermissionDenied):
-    """Wrong login or password; deliberately silent about which."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,7 @@ def create_user(
     except DBAPIError as exc:
         if not is_constraint_violation(exc):
             raise
-        session.rollback()
+        # A race lost to a concurrent insert; the door rolls back on the Conflict.
         raise Conflict(N_("This username or email is already taken.")) from exc
     return user
 
@@ -90,59 +85,10 @@ def register(
     return Registration(user=user, existing=None)
 
 
-def find_by_login(*, session: Session, login: str) -> User | None:
-    """The account whose username or email is ``login`` (any case), active or not."""
-    login = login.strip().lower()
-    if not login or len(login) > EMAIL_MAX:
-        return None
-    column = User.email if "@" in login else User.username
-    return session.scalar(select(User).where(column == login))
-
-
-def authenticate(
-    *, session: Session, settings: Settings, login: str, password: str, remote_addr: str | None
-) -> User:
-    """The active account matching ``login`` and ``password``; InvalidCredentials otherwise.
-
-    Unknown accounts cost one dummy hash verification, so timing does not tell them apart.
-    A hash made with older parameters is upgraded on the way.
-    """
-    user = find_by_login(session=session, login=login)
-    password_hash = user.password_hash if user is not None else None
-    if not verify_password(settings, password_hash, password) or user is None or not user.is_active:
-        audit.record(
-            session=session,
-            action="login.failure",
-            actor=user,
-            remote_addr=remote_addr,
-            details={"login": login[:64]},
-        )
-        raise InvalidCredentials(INVALID_CREDENTIALS)
-    if password_hash is not None and needs_rehash(settings, password_hash):
-        user.password_hash = hash_password(settings, password)
-    user.last_login_at = utcnow()
-    audit.record(session=session, action="login.success", actor=user, remote_addr=remote_addr)
-    return user
-
-
-def logout(*, session: Session, user: User, remote_addr: str | None) -> None:
-    """End every session of ``user``: cookies carrying the old version stop working."""
-    user.session_version += 1
-    audit.record(session=session, action="logout", actor=user, remote_addr=remote_addr)
-
-
 def _set_password(*, session: Session, settings: Settings, user: User, password: str) -> None:
     user.password_hash = hash_password(settings, password)
     user.session_version += 1
-    _revoke_tokens(session=session, user=user)
-
-
-def _revoke_tokens(*, session: Session, user: User) -> None:
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    tokens.revoke_all(session=session, user=user)
 
 
 def change_password(
@@ -187,6 +133,14 @@ def update_profile(*, session: Session, user: User, full_name: str) -> None:
     session.flush()
 
 
+def update_account(*, session: Session, user: User, changes: AccountUpdate) -> None:
+    """Apply the fields of ``changes`` that are set (a new email needs verifying again)."""
+    if changes.full_name is not None:
+        update_profile(session=session, user=user, full_name=changes.full_name)
+    if changes.email is not None:
+        change_email(session=session, user=user, email=changes.email)
+
+
 def change_email(*, session: Session, user: User, email: str) -> None:
     """Switch to a new address, which then needs verifying again."""
     if email == user.email:
@@ -214,129 +168,3 @@ def get_by_username(*, session: Session, username: str) -> User:
 
 def get_by_id(*, session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
-
-
-def count_active_admins(*, session: Session) -> int:
-    query = select(func.count()).select_from(User)
-    query = query.where(User.role == Role.ADMIN.value, User.is_active.is_(True))
-    return session.scalar(query) or 0
-
-
-def _require_account_manager(actor: User) -> None:
-    if not policy.can(actor, policy.Permission.MANAGE_ACCOUNTS):
-        raise PermissionDenied(N_("You are not allowed to manage accounts."))
-
-
-def _guard_last_admin(*, session: Session, user: User) -> None:
-    if (
-        user.role == Role.ADMIN.value
-        and user.is_active
-        and count_active_admins(session=session) <= 1
-    ):
-        raise Conflict(LAST_ADMIN)
-
-
-def set_role(
-    *, session: Session, actor: User, user: User, role: Role, remote_addr: str | None
-) -> None:
-    _require_account_manager(actor)
-    if role.value == user.role:
-        return
-    if role is not Role.ADMIN:
-        _guard_last_admin(session=session, user=user)
-    before = user.role
-    user.role = role.value
-    audit.record(
-        session=session,
-        action="account.role",
-        actor=actor,
-        target=f"user:{user.id}",
-        remote_addr=remote_addr,
-        details={"from": before, "to": role.value},
-    )
-
-
-def set_active(
-    *, session: Session, actor: User, user: User, active: bool, remote_addr: str | None
-) -> None:
-    """(De)activate an account; deactivation ends its sessions and revokes its tokens."""
-    _require_account_manager(actor)
-    if active == user.is_active:
-        return
-    if not active:
-        _guard_last_admin(session=session, user=user)
-        user.session_version += 1
-        _revoke_tokens(session=session, user=user)
-    user.is_active = active
-    audit.record(
-        session=session,
-        action="account.activate" if active else "account.deactivate",
-        actor=actor,
-        target=f"user:{user.id}",
-        remote_addr=remote_addr,
-    )
-
-
-@dataclass(frozen=True)
-class UserPage:
-    users: list[User]
-    next_cursor: str | None
-
-
-def list_users(
-    *, session: Session, actor: User, q: str = "", after: str | None = None, limit: int = 50
-) -> UserPage:
-    """Accounts ordered by username, for admins; ``after`` is the last username seen."""
-    _require_account_manager(actor)
-    query = select(User).order_by(User.username).limit(limit + 1)
-    q = q.strip().replace("\x00", "")[:100]
-    if q:
-        query = query.where(
-            or_(
-                User.username.contains(q.lower(), autoescape=True),
-                User.email.contains(q.lower(), autoescape=True),
-                func.lower(User.full_name).contains(q.lower(), autoescape=True),
-            )
-        )
-    if after:
-        query = query.where(User.username > after[:USERNAME_MAX])
-    users = list(session.scalars(query))
-    next_cursor = users[limit - 1].username if len(users) > limit else None
-    return UserPage(users=users[:limit], next_cursor=next_cursor)
-
-
-def get_for_admin(*, session: Session, actor: User, username: str) -> User:
-    """Any account, active or not, for an account manager; NotFound when there is none."""
-    _require_account_manager(actor)
-    user = session.scalar(select(User).where(User.username == username.lower()[:USERNAME_MAX]))
-    if user is None:
-        raise NotFound(N_("No such user."))
-    return user
-
-
-def delete_user(
-    *,
-    session: Session,
-    settings: Settings,
-    actor: User,
-    user: User,
-    remote_addr: str | None,
-) -> None:
-    """Delete an account with its items and tokens (and, once that commits, the items'
-    images); the last active admin stays."""
-    _require_account_manager(actor)
-    _guard_last_admin(session=session, user=user)
-    rules = images.ImageRules.from_settings(settings)
-    for name in session.scalars(select(Item.image).where(Item.owner_id == user.id)):
-        if name:
-            images.forget_image(session=session, rules=rules, name=name)
-    audit.record(
-        session=session,
-        action="account.delete",
-        actor=actor,
-        target=f"user:{user.id}",
-        remote_addr=remote_addr,
-        details={"username": user.username},
-    )
-    session.delete(user)
-    session.flush()

@@ -67,5 +67,4 @@ def seed_demo(*, session: Session, settings: Settings) -> SeedResult:
             owner=owner,
             data=ItemCreate(title=f"{full_name}'s private notes", is_public=False),
         )
-    session.commit()
     return SeedResult(created=True, admin_username=DEMO_ADMIN, admin_password=password)

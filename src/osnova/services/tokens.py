@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from osnova.database import utcnow
@@ -129,3 +129,12 @@ def revoke(
             details={"owner_id": token.user_id},
         )
     return token
+
+
+def revoke_all(*, session: Session, user: User) -> None:
+    """Revoke every live token of ``user`` (a password change, a deactivation)."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

@@ -8,10 +8,10 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from osnova.account_mail import send_verification
 from osnova.database import utcnow
 from osnova.errors import InvalidInput
 from osnova.extensions import current_settings, db
+from osnova.http.account_mail import send_verification
 from osnova.schemas import EmailChange, ProfileUpdate
 from osnova.services import accounts, tokens
 from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm, TokenForm

@@ -12,12 +12,12 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from osnova.account_mail import send_reset_link
 from osnova.errors import Conflict, NotFound
 from osnova.extensions import db
+from osnova.http.account_mail import send_reset_link
 from osnova.models import Role, User
 from osnova.schemas import RoleChange
-from osnova.services import accounts, policy
+from osnova.services import account_admin, accounts, policy
 from osnova.web.forms import ActionForm, ActiveForm, RoleForm
 from osnova.web.helpers import login_required, remote_addr, signed_in_user
 
@@ -61,7 +61,7 @@ def index() -> Response:
 @admin_required
 def users() -> str:
     q = request.args.get("q", "")
-    page = accounts.list_users(
+    page = account_admin.list_users(
         session=db.session(), actor=signed_in_user(), q=q, after=request.args.get("after")
     )
     return render_template(
@@ -86,7 +86,7 @@ def change_role(user_id: int) -> Response:
     if form.validate_on_submit():
         try:
             change = RoleChange(role=form.role.data)
-            accounts.set_role(
+            account_admin.set_role(
                 session=db.session(),
                 actor=signed_in_user(),
                 user=user,
@@ -113,7 +113,7 @@ def change_active(user_id: int) -> Response:
     user = _user_or_404(user_id)
     if form.validate_on_submit() and form.active.data in ("0", "1"):
         try:
-            accounts.set_active(
+            account_admin.set_active(
                 session=db.session(),
                 actor=signed_in_user(),
                 user=user,

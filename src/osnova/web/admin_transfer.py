@@ -11,10 +11,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from osnova.downloads import export_download
 from osnova.extensions import db
+from osnova.http.downloads import export_download
 from osnova.services import policy, transfer
-from osnova.services.transfer import Format, ImportReport, OnConflict
+from osnova.services.transfer import KINDS, Format, ImportReport, OnConflict
 from osnova.web import pending_imports
 from osnova.web.admin import permission_required
 from osnova.web.forms import (
@@ -32,17 +32,10 @@ transfer_required = permission_required(policy.Permission.TRANSFER_DATA)
 EXPORT_FORMATS = {Format.CSV: "CSV", Format.JSON: "JSON", Format.JSONL: "JSON Lines"}
 
 
-def _format_of(form: ImportForm) -> Format | None:
-    """The chosen format, else the one the file name tells, else None."""
-    if form.file_format.data != "auto":
-        return Format(form.file_format.data)
-    return transfer.format_of_filename(form.file.data.filename)
-
-
 def _run(pending: PendingImport, *, dry_run: bool) -> ImportReport:
-    service = transfer.import_users if pending.kind == "users" else transfer.import_items
     with pending.path.open("rb") as stream:
-        report = service(
+        report = transfer.import_rows(
+            kind=pending.kind,
             session=db.session(),
             actor=signed_in_user(),
             stream=stream,
@@ -72,7 +65,10 @@ def index() -> tuple[str, int]:
     """The upload form and the downloads; a submitted upload answers with its dry run."""
     form = ImportForm()
     if form.validate_on_submit():
-        fmt = _format_of(form)
+        given = form.file_format.data
+        fmt = transfer.choose_format(
+            given=None if given == "auto" else given, filename=form.file.data.filename
+        )
         if fmt is not None:
             return _check(form, fmt)
         form.file_format.errors = [
@@ -146,15 +142,12 @@ def confirm() -> Response | tuple[str, int]:
     return _report_page(report, None)
 
 
-@bp.get("/export/<any(users, items):kind>.<any(csv, json, jsonl):fmt>")
+@bp.get(f"/export/<any({', '.join(KINDS)}):kind>.<any(csv, json, jsonl):fmt>")
 @transfer_required
 def export(kind: str, fmt: str) -> Response:
     """A streamed download of every account or every item (exports change no rows)."""
     chosen = Format(fmt)
     session = db.session()
-    if kind == "users":
-        chunks = transfer.export_users(session=session, actor=signed_in_user(), fmt=chosen)
-    else:
-        chunks = transfer.export_items(session=session, actor=signed_in_user(), fmt=chosen)
+    chunks = transfer.export_rows(kind=kind, session=session, actor=signed_in_user(), fmt=chosen)
     session.commit()  # the audit event; the rows are read while the response streams
     return export_download(kind=kind, fmt=chosen, chunks=chunks, session=session)

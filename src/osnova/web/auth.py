@@ -6,15 +6,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user
 from pydantic import ValidationError
-from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
-from osnova import throttling
-from osnova.account_mail import send_already_registered, send_reset_link, send_verification
 from osnova.errors import InvalidInput
 from osnova.extensions import current_settings, db, limiter, signing_key
+from osnova.http.account_mail import send_already_registered, send_reset_link, send_verification
+from osnova.http.sign_in import password_sign_in
 from osnova.schemas import UserCreate
-from osnova.services import account_links, accounts
+from osnova.services import account_links, accounts, sign_in
+from osnova.services.sign_in import InvalidCredentials
 from osnova.web.forms import (
     ActionForm,
     ForgotPasswordForm,
@@ -76,25 +76,13 @@ def register() -> str | Response:
 def login() -> str | Response:
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        login_name = form.login.data or ""
-        user = accounts.find_by_login(session=db.session(), login=login_name)
-        key = f"user:{user.id}" if user is not None else f"login:{login_name.strip().lower()}"
-        retry_after = throttling.login_retry_after(key)
-        if retry_after is not None:
-            raise TooManyRequests(
-                gettext("Too many failed sign-ins. Try again later."), retry_after=retry_after
-            )
         try:
-            user = accounts.authenticate(
-                session=db.session(),
-                settings=current_settings(),
-                login=login_name,
+            user = password_sign_in(
+                login=form.login.data or "",
                 password=form.password.data or "",
                 remote_addr=remote_addr(),
             )
-        except accounts.InvalidCredentials as error:
-            db.session.commit()  # keep the audit record of the failure
-            throttling.record_login_failure(key)
+        except InvalidCredentials as error:
             form.form_errors.append(gettext(error.message))
         else:
             db.session.commit()
@@ -109,7 +97,7 @@ def logout() -> Response:
     if not form.validate_on_submit():
         abort(400, gettext("The form expired. Please try again."))
     if current_user.is_authenticated:
-        accounts.logout(session=db.session(), user=signed_in_user(), remote_addr=remote_addr())
+        sign_in.logout(session=db.session(), user=signed_in_user(), remote_addr=remote_addr())
         db.session.commit()
     end_session()
     flash(gettext("You are signed out."), "success")

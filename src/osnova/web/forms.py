@@ -33,6 +33,7 @@ from osnova.models import (
     USERNAME_MAX,
 )
 from osnova.schemas import PASSWORD_MAX
+from osnova.services.transfer import Kind
 
 PASSWORDS_DIFFER = _l("The two passwords differ.")
 
@@ -126,7 +127,7 @@ class TokenForm(FlaskForm):
 
 
 # The import form's choices; the report page shows the chosen ones with the same labels.
-IMPORT_KINDS = {"users": _l("Users"), "items": _l("Items")}
+IMPORT_KINDS = {Kind.USERS.value: _l("Users"), Kind.ITEMS.value: _l("Items")}
 IMPORT_FORMATS = {
     "auto": _l("From the file name (.csv, .json, .jsonl)"),
     "csv": "CSV",

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from osnova.errors import InvalidInput
 from osnova.models import User
+from osnova.schemas import USERNAME_RULE
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Flask-Login is untyped; this keeps the views typed.
@@ -60,7 +61,7 @@ def validation_message(error_type: str, field: str, context: dict[str, object]) 
     if field == "email":
         return str(gettext("Enter a valid email address."))
     if field == "username":
-        return str(gettext("Use only letters a-z, digits and the characters _ . -"))
+        return str(gettext(USERNAME_RULE))
     return str(gettext("This value is not valid."))
 
 

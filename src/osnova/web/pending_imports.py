@@ -22,12 +22,11 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from osnova.extensions import signing_key
-from osnova.services.transfer import Format, OnConflict
+from osnova.services.transfer import KINDS, Format, OnConflict
 
 SALT = "osnova.pending-import"
 MAX_AGE_SECONDS = 3600
 NAME = re.compile(r"[A-Za-z0-9_-]{32}")
-KINDS = ("users", "items")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,12 @@ from osnova.models import User
 from osnova.services import audit
 from osnova.services.policy import Actor
 from osnova.services.transfer.formats import BadRecord, FileProblem, Format, Row, read_rows
-from osnova.services.transfer.report import MAX_REPORTED_ERRORS, ImportReport, count_in_metrics
+from osnova.services.transfer.report import (
+    MAX_REPORTED_ERRORS,
+    ImportReport,
+    OnConflict,
+    count_in_metrics,
+)
 from osnova.services.transfer.staging import STAGE, StageLoader, create_stage, drop_stage
 
 BATCH_ROWS = 5_000
@@ -178,9 +183,18 @@ def finish(
     actor: Actor | None,
     dry_run: bool,
     write: Callable[[], None],
-    explain: Callable[[], None],
+    report_duplicates: Callable[[], None],
 ) -> None:
-    """Write (or roll back, see ``_write_or_roll_back``), then audit and count the import."""
+    """Write (or roll back, see ``_write_or_roll_back``), then audit and count the import.
+
+    ``report_duplicates`` names the lines that repeat a key inside the file; an update
+    import has reported them already, before writing.
+    """
+
+    def explain() -> None:
+        if report.on_conflict is not OnConflict.UPDATE:
+            report_duplicates()
+
     _write_or_roll_back(
         session=session, report=report, dry_run=dry_run, write=write, explain=explain
     )

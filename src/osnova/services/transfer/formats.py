@@ -55,9 +55,29 @@ FORMAT_BY_EXTENSION = {
 }
 
 
-def format_of_filename(name: str | None) -> Format | None:
-    """The format a file name's extension tells (``.csv``, ``.json``, ``.jsonl``, ``.ndjson``)."""
-    return FORMAT_BY_EXTENSION.get(PurePath(name or "").suffix.lower())
+FORMAT_BY_MEDIA_TYPE = {
+    "text/csv": Format.CSV,
+    "application/json": Format.JSON,
+    "application/jsonl": Format.JSONL,
+    "application/x-ndjson": Format.JSONL,
+}
+
+
+def choose_format(
+    *,
+    given: str | None = None,
+    filename: str | None = None,
+    media_type: str | None = None,
+    default: Format | None = None,
+) -> Format | None:
+    """The format the caller said, else the file name's extension (``.csv``, ``.json``,
+    ``.jsonl``, ``.ndjson``), else the media type, else ``default`` (None: ask the user)."""
+    if given is not None:
+        return Format(given)
+    named = FORMAT_BY_EXTENSION.get(PurePath(filename or "").suffix.lower())
+    if named is not None:
+        return named
+    return FORMAT_BY_MEDIA_TYPE.get(media_type or "", default)
 
 
 class FileProblem(Exception):

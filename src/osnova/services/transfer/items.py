@@ -108,17 +108,13 @@ def import_items(
             _update_existing(session, now)
         _insert_new(session, now)
 
-    def explain() -> None:
-        if report.on_conflict is not OnConflict.UPDATE:
-            _report_duplicates(session, report)
-
     finish(
         session=session,
         report=report,
         actor=actor,
         dry_run=dry_run,
         write=write,
-        explain=explain,
+        report_duplicates=lambda: _report_duplicates(session, report),
     )
     return report
 

@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from osnova.database import UTCDateTime, utcnow
 from osnova.errors import PermissionDenied
-from osnova.models import EMAIL_MAX, FULL_NAME_MAX, USERNAME_MAX, USERNAME_MIN, Role, User
+from osnova.models import (
+    EMAIL_MAX,
+    FULL_NAME_MAX,
+    USERNAME_CHARSET,
+    USERNAME_MAX,
+    USERNAME_MIN,
+    Role,
+    User,
+)
 from osnova.schemas import UserImport, simple_email
 from osnova.services import audit, policy
 from osnova.services.transfer.direct import load_directly
@@ -52,7 +60,7 @@ def _to_stage(row: UserImport) -> tuple[Any, ...]:
     )
 
 
-CANONICAL_USERNAME = re.compile(f"[a-z0-9_.-]{{{USERNAME_MIN},{USERNAME_MAX}}}")
+CANONICAL_USERNAME = re.compile(f"[{USERNAME_CHARSET}]{{{USERNAME_MIN},{USERNAME_MAX}}}")
 KNOWN = frozenset(COLUMNS)
 ROLES = frozenset(role.value for role in Role)
 BOOLEANS = {True: True, False: False, "true": True, "false": False}
@@ -158,17 +166,13 @@ def import_users(
             _update_existing(session, staged.columns)
         _insert_new(session)
 
-    def explain() -> None:
-        if report.on_conflict is not OnConflict.UPDATE:
-            _report_duplicates(session, report)
-
     finish(
         session=session,
         report=report,
         actor=actor,
         dry_run=dry_run,
         write=write,
-        explain=explain,
+        report_duplicates=lambda: _report_duplicates(session, report),
     )
     return report
 
@@ -220,28 +224,20 @@ def _check_keys(session: Session, report: ImportReport) -> None:
 def _update_existing(session: Session, file_columns: frozenset[str]) -> None:
     """Set the columns the file has on the accounts it names; an empty hash keeps the old one."""
     names = [name for name in UPDATABLE if name in file_columns]
-    dialect = session.get_bind().dialect.name
-    hash_value = "COALESCE(s.password_hash, {target}password_hash)"
-    if dialect in ("mysql", "mariadb"):
-        sets = [f"u.{name} = s.{name}" for name in names]
-        if "password_hash" in file_columns:
-            sets.append("u.password_hash = " + hash_value.format(target="u."))
-        if not sets:
-            return
-        sql = (
-            f"UPDATE users u JOIN {STAGE} s ON u.username = s.username "  # noqa: S608
-            f"SET {', '.join(sets)}"
-        )
+    # MariaDB updates through a join and names the target's columns by its alias; PostgreSQL
+    # and SQLite update FROM the stage and name a SET column bare.
+    if session.get_bind().dialect.name in ("mysql", "mariadb"):
+        column, current = "u.{}", "u.password_hash"
+        template = "UPDATE users u JOIN {stage} s ON u.username = s.username SET {sets}"
     else:
-        sets = [f"{name} = s.{name}" for name in names]
-        if "password_hash" in file_columns:
-            sets.append("password_hash = " + hash_value.format(target="users."))
-        if not sets:
-            return
-        sql = (
-            f"UPDATE users SET {', '.join(sets)} FROM {STAGE} s "  # noqa: S608
-            "WHERE users.username = s.username"
-        )
+        column, current = "{}", "users.password_hash"
+        template = "UPDATE users SET {sets} FROM {stage} s WHERE users.username = s.username"
+    sets = [f"{column.format(name)} = s.{name}" for name in names]
+    if "password_hash" in file_columns:
+        sets.append(f"{column.format('password_hash')} = COALESCE(s.password_hash, {current})")
+    if not sets:
+        return
+    sql = template.format(stage=STAGE, sets=", ".join(sets))
     session.execute(text(sql))
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osnova.models import AuditEvent
-from tests.api_helpers import bearer
-from tests.factories import UserFactory
+from tests.support.clients import bearer
+from tests.support.factories import UserFactory
 
 
 def test_create_list_and_revoke_a_token_from_the_terminal(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_SECRET_KEY, free_port
+from tests.support.environment import TEST_SECRET_KEY, free_port
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -33,7 +33,7 @@ def served_osnova(
     """Run ``osnova serve`` (gunicorn) on ``database_url``; yield its base URL.
 
     ``settings`` are extra ``OSNOVA_*`` variables. A server that dies or does not answer
-    within 30 s fails the test with its log.
+    within 90 s (a busy machine) fails the test with its log.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("OSNOVA_")}
     env |= {
@@ -56,10 +56,10 @@ def served_osnova(
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             try:
-                urllib.request.urlopen(f"{base_url}/healthz", timeout=2).close()
+                urllib.request.urlopen(f"{base_url}/healthz", timeout=10).close()
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:

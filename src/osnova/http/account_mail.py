@@ -35,7 +35,7 @@ def send_verification(user: User) -> None:
         hours=current_settings().verify_link_hours,
         link=link,
     )
-    send(settings=current_settings(), mail=Mail(user.email, gettext("Confirm your email"), body))
+    _send(user, gettext("Confirm your email"), body)
 
 
 def send_reset_link(user: User) -> None:
@@ -49,7 +49,7 @@ def send_reset_link(user: User) -> None:
         minutes=current_settings().reset_link_minutes,
         link=link,
     )
-    send(settings=current_settings(), mail=Mail(user.email, gettext("Reset your password"), body))
+    _send(user, gettext("Reset your password"), body)
 
 
 def send_already_registered(user: User) -> None:
@@ -60,4 +60,8 @@ def send_already_registered(user: User) -> None:
         name=user.display_name,
         link=external_url("auth.forgot_password"),
     )
-    send(settings=current_settings(), mail=Mail(user.email, gettext("Your osnova account"), body))
+    _send(user, gettext("Your osnova account"), body)
+
+
+def _send(user: User, subject: str, body: str) -> None:
+    send(settings=current_settings(), mail=Mail(user.email, subject, body))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from osnova.models import AuditEvent
 from osnova.services import transfer
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from tests.transfer.helpers import items_table, users_table
 
 USERS = "username,email,full_name\nann,ann@example.org,Ann\nbob,bob@example.org,Bob\n"
@@ -102,7 +102,7 @@ def test_an_export_that_fails_half_way_leaves_the_earlier_file_as_it_was(
         yield b"username,email,full_name,role,is_active\r\n"
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(transfer, "export_users", broken_export)
+    monkeypatch.setattr(transfer, "export_rows", broken_export)
     output = folder / "users.csv"
     output.write_text("the earlier export\n")
     result = runner.invoke(args=["export", "users", "--output", str(output)])

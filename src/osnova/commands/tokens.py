@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from osnova.commands import reports_errors
+from osnova.commands.common import reports_errors
 from osnova.database import utcnow
 from osnova.extensions import db
 from osnova.services import accounts, tokens

@@ -20,15 +20,18 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from osnova.commands import fail, reports_errors
+from osnova.commands.common import fail, reports_errors
 from osnova.extensions import db
 from osnova.models import User
 from osnova.services import policy, transfer
 from osnova.services.transfer import Format, ImportReport, OnConflict
 
-KINDS = click.Choice(["users", "items"])
+KINDS = click.Choice(transfer.KINDS)
 FORMATS = click.Choice([f.value for f in Format])
 PRINTED_ERRORS = 20
+ACT_AS = click.option(
+    "--as", "as_user", metavar="USERNAME", help="Act as this account (default: admin)."
+)
 
 
 def _actor(username: str | None) -> policy.Actor:
@@ -37,13 +40,12 @@ def _actor(username: str | None) -> policy.Actor:
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         fail(f"no account is named {username!r}")
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _format_of(path: str, given: str | None) -> Format:
-    if given is not None:
-        return Format(given)
-    return transfer.format_of_filename(path) or Format.CSV
+    """As given, else by the file name, else CSV (standard input and output have no name)."""
+    return transfer.choose_format(given=given, filename=path, default=Format.CSV) or Format.CSV
 
 
 class _CountingReader:
@@ -151,7 +153,7 @@ def _print_report(report: ImportReport) -> None:
     show_default=True,
     help="When the key (username, external_id) is already stored.",
 )
-@click.option("--as", "as_user", metavar="USERNAME", help="Act as this account (default: admin).")
+@ACT_AS
 @with_appcontext
 @reports_errors
 def import_command(
@@ -159,7 +161,6 @@ def import_command(
 ) -> None:
     """Import users or items from a CSV, JSON or JSON Lines file (all rows or none)."""
     actor = _actor(as_user)
-    service = transfer.import_users if kind == "users" else transfer.import_items
     try:
         raw = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
@@ -168,7 +169,8 @@ def import_command(
         stream = _CountingReader(raw)
         total = None if path == "-" else Path(path).stat().st_size
         with _progress_for(stream, total) as progress:
-            report = service(
+            report = transfer.import_rows(
+                kind=kind,
                 session=db.session(),
                 actor=actor,
                 stream=cast(IO[bytes], stream),
@@ -220,7 +222,7 @@ def _open_output(output: str) -> Iterator[IO[bytes]]:
 @click.option("--format", "fmt", type=FORMATS, help="Default: from --output's name, else csv.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-")
 @click.option("--with-password-hashes", is_flag=True, help="Users: add the password_hash column.")
-@click.option("--as", "as_user", metavar="USERNAME", help="Act as this account (default: admin).")
+@ACT_AS
 @with_appcontext
 @reports_errors
 def export_command(
@@ -230,12 +232,13 @@ def export_command(
     actor = _actor(as_user)
     chosen = _format_of(output, fmt)
     session = db.session()
-    if kind == "users":
-        chunks = transfer.export_users(
-            session=session, actor=actor, fmt=chosen, include_password_hashes=with_password_hashes
-        )
-    else:
-        chunks = transfer.export_items(session=session, actor=actor, fmt=chosen)
+    chunks = transfer.export_rows(
+        kind=kind,
+        session=session,
+        actor=actor,
+        fmt=chosen,
+        include_password_hashes=with_password_hashes,
+    )
     with _open_output(output) as target:
         for chunk in chunks:
             target.write(chunk)

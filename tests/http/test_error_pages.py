@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.factories import UserFactory
-from tests.web_helpers import csrf_token, log_in
+from tests.support.clients import csrf_token, log_in
+from tests.support.factories import UserFactory
 
 UK = {"Accept-Language": "uk"}
 WRONG = "not the right password at all"

@@ -14,7 +14,7 @@ from flask import Flask
 from osnova.database import include_in_autogenerate
 from osnova.extensions import db
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 
 
 def init_migrations(app: Flask) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import migrate_database, require_program
-from tests.live import CHROMIUM_FLAGS, served_osnova
+from tests.support.databases import migrate_database
+from tests.support.environment import require_program
+from tests.support.live import CHROMIUM_FLAGS, served_osnova
 
-SCREENSHOTS = Path(__file__).parent / "screenshots"
+SCREENSHOTS = Path(__file__).parents[1] / "e2e" / "screenshots"
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from osnova.api.problems import problem
 from osnova.errors import (
     Conflict,
     DomainError,
@@ -26,6 +25,7 @@ from osnova.errors import (
     TooLarge,
 )
 from osnova.extensions import db
+from osnova.http.problems import problem
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,

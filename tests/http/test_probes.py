@@ -7,7 +7,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from osnova import create_app
-from tests.conftest import dispose_engine, make_settings
+from tests.support.databases import dispose_engine, make_settings
 
 
 def test_healthz_answers_while_the_process_runs(client: FlaskClient) -> None:

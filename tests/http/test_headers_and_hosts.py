@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from osnova.config import Environment
-from tests.conftest import TEST_SECRET_KEY
-from tests.factories import UserFactory
-from tests.web_helpers import log_in
+from tests.support.clients import log_in
+from tests.support.environment import TEST_SECRET_KEY
+from tests.support.factories import UserFactory
 
 PUBLIC_PAGES = [
     "/",

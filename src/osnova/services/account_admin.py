@@ -1,0 +1,172 @@
+"""What account managers do to other accounts: list, roles, activation, deletion.
+
+Every function checks the actor's right itself, and the last active admin can be neither
+demoted, deactivated nor deleted, so a site never locks its operators out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from osnova.config import Settings
+from osnova.errors import Conflict, NotFound, PermissionDenied
+from osnova.i18n import N_
+from osnova.models import USERNAME_MAX, Item, Role, User
+from osnova.schemas import AccountAdminUpdate
+from osnova.services import accounts, audit, images, policy, tokens
+
+LAST_ADMIN = N_("The last active admin cannot be demoted or deactivated.")
+
+
+def count_active_admins(*, session: Session) -> int:
+    query = select(func.count()).select_from(User)
+    query = query.where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+    return session.scalar(query) or 0
+
+
+def _require_account_manager(actor: User) -> None:
+    if not policy.can(actor, policy.Permission.MANAGE_ACCOUNTS):
+        raise PermissionDenied(N_("You are not allowed to manage accounts."))
+
+
+def _guard_last_admin(*, session: Session, user: User) -> None:
+    if (
+        user.role == Role.ADMIN.value
+        and user.is_active
+        and count_active_admins(session=session) <= 1
+    ):
+        raise Conflict(LAST_ADMIN)
+
+
+def set_role(
+    *, session: Session, actor: User, user: User, role: Role, remote_addr: str | None
+) -> None:
+    _require_account_manager(actor)
+    if role.value == user.role:
+        return
+    if role is not Role.ADMIN:
+        _guard_last_admin(session=session, user=user)
+    before = user.role
+    user.role = role.value
+    audit.record(
+        session=session,
+        action="account.role",
+        actor=actor,
+        target=f"user:{user.id}",
+        remote_addr=remote_addr,
+        details={"from": before, "to": role.value},
+    )
+
+
+def set_active(
+    *, session: Session, actor: User, user: User, active: bool, remote_addr: str | None
+) -> None:
+    """(De)activate an account; deactivation ends its sessions and revokes its tokens."""
+    _require_account_manager(actor)
+    if active == user.is_active:
+        return
+    if not active:
+        _guard_last_admin(session=session, user=user)
+        user.session_version += 1
+        tokens.revoke_all(session=session, user=user)
+    user.is_active = active
+    audit.record(
+        session=session,
+        action="account.activate" if active else "account.deactivate",
+        actor=actor,
+        target=f"user:{user.id}",
+        remote_addr=remote_addr,
+    )
+
+
+def update_account(
+    *,
+    session: Session,
+    actor: User,
+    user: User,
+    changes: AccountAdminUpdate,
+    remote_addr: str | None,
+) -> None:
+    """Apply an admin's change of profile, email, role and activation as one operation."""
+    _require_account_manager(actor)
+    accounts.update_account(session=session, user=user, changes=changes)
+    if changes.role is not None:
+        set_role(
+            session=session, actor=actor, user=user, role=changes.role, remote_addr=remote_addr
+        )
+    if changes.is_active is not None:
+        set_active(
+            session=session,
+            actor=actor,
+            user=user,
+            active=changes.is_active,
+            remote_addr=remote_addr,
+        )
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    next_cursor: str | None
+
+
+def list_users(
+    *, session: Session, actor: User, q: str = "", after: str | None = None, limit: int = 50
+) -> UserPage:
+    """Accounts ordered by username, for admins; ``after`` is the last username seen."""
+    _require_account_manager(actor)
+    query = select(User).order_by(User.username).limit(limit + 1)
+    q = q.strip().replace("\x00", "")[:100]
+    if q:
+        query = query.where(
+            or_(
+                User.username.contains(q.lower(), autoescape=True),
+                User.email.contains(q.lower(), autoescape=True),
+                func.lower(User.full_name).contains(q.lower(), autoescape=True),
+            )
+        )
+    if after:
+        query = query.where(User.username > after[:USERNAME_MAX])
+    users = list(session.scalars(query))
+    next_cursor = users[limit - 1].username if len(users) > limit else None
+    return UserPage(users=users[:limit], next_cursor=next_cursor)
+
+
+def get_for_admin(*, session: Session, actor: User, username: str) -> User:
+    """Any account, active or not, for an account manager; NotFound when there is none."""
+    _require_account_manager(actor)
+    user = session.scalar(select(User).where(User.username == username.lower()[:USERNAME_MAX]))
+    if user is None:
+        raise NotFound(N_("No such user."))
+    return user
+
+
+def delete_user(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: User,
+    user: User,
+    remote_addr: str | None,
+) -> None:
+    """Delete an account with its items and tokens (and, once that commits, the items'
+    images); the last active admin stays."""
+    _require_account_manager(actor)
+    _guard_last_admin(session=session, user=user)
+    rules = images.ImageRules.from_settings(settings)
+    for name in session.scalars(select(Item.image).where(Item.owner_id == user.id)):
+        if name:
+            images.forget_image(session=session, rules=rules, name=name)
+    audit.record(
+        session=session,
+        action="account.delete",
+        actor=actor,
+        target=f"user:{user.id}",
+        remote_addr=remote_addr,
+        details={"username": user.username},
+    )
+    session.delete(user)
+    session.flush()

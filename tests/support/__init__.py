@@ -1,0 +1,1 @@
+"""Test support loaded as a pytest plugin (``plugin``): databases, clients, mail, servers."""

@@ -1,0 +1,57 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps the messages it receives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.support.environment import free_port
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    url: str
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def last_link(self, path_prefix: str) -> str:
+        """The path of the last link in the newest message that starts with ``path_prefix``."""
+        body = self.messages[-1].get_content()
+        match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S+)", body)
+        assert match is not None, body
+        return match.group(1)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(url="")
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            raw = (
+                envelope.content
+                if isinstance(envelope.content, bytes)
+                else envelope.content.encode()
+            )
+            message = BytesParser(policy=default_policy).parsebytes(raw)
+            assert isinstance(message, EmailMessage)
+            sink.messages.append(message)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    sink.url = f"smtp://127.0.0.1:{port}"
+    try:
+        yield sink
+    finally:
+        controller.stop()
