@@ -12,6 +12,10 @@ COVERAGE_FLOOR ?= 86
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Bytecode compiled at install: these machines (like many Docker images) set
+# PYTHONDONTWRITEBYTECODE=1, and without .pyc files every process, every gunicorn worker
+# included, compiles each module it imports again.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run test check fmt bench setup clean translations
 
@@ -50,6 +54,7 @@ $(UV): requirements/bootstrap.txt
 
 $(SYNCED): $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --python "$$(command -v $(PYTHON))"
+	$(VENV)/bin/python -m compileall -q src
 	touch $@
 
 clean:

@@ -15,7 +15,7 @@ from osnova.database import configure_engine, engine_options, normalise_url
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager
 from osnova.http import errors, probes
 from osnova.http.headers import init_headers
-from osnova.i18n import select_locale
+from osnova.i18n import install_template_gettext, select_locale
 from osnova.observability import init_observability, watch_pool
 from osnova.web import account, admin, admin_transfer, auth, items, pages
 from osnova.web.sessions import init_sessions
@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     # Flask-Limiter keeps the first app's key prefix on its shared instance; each app that is
     # built (several in one process under test) brings its own.
     limiter._key_prefix = app.config["RATELIMIT_KEY_PREFIX"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -19,6 +19,12 @@ csrf = CSRFProtect()
 babel = Babel()
 # No default limits: reads are left to nginx; sensitive endpoints opt in with @limiter.limit.
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    """Every limit is on a write, so a read skips Flask-Limiter's per-request lookup."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
 
 
 SETTINGS_KEY = "osnova.settings"

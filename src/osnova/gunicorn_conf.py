@@ -31,9 +31,11 @@ threads = int(os.environ.get("OSNOVA_THREADS", "4"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then (with jitter, so they do not all restart together).
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then (with jitter, so they do not all restart together). A worker's
+# boot imports the whole app (about a second of CPU), so not too often: every 2,000 requests
+# cost a fifth of the throughput at a thousand requests a second.
+max_requests = 20000
+max_requests_jitter = 2000
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
 forwarded_allow_ips = os.environ.get("OSNOVA_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 control_socket_disable = True

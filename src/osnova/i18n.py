@@ -7,6 +7,8 @@ translation and translated by the door that shows them (``gettext(error.message)
 
 from __future__ import annotations
 
+from typing import Any
+
 LANGUAGES = {"en": "English", "uk": "Українська"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "lang"
@@ -25,3 +27,24 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+
+
+def install_template_gettext(app: Any) -> None:
+    """Templates translate through the request's catalogue, found once per request.
+
+    Flask-Babel looks the catalogue up again for every string, and a page has dozens.
+    """
+    from flask import g  # noqa: PLC0415 - see select_locale
+    from flask_babel import get_translations  # noqa: PLC0415
+
+    def catalogue() -> Any:
+        found = g.get("_osnova_catalogue")
+        if found is None:
+            found = g._osnova_catalogue = get_translations()
+        return found
+
+    app.jinja_env.install_gettext_callables(
+        lambda message: catalogue().ugettext(message),
+        lambda singular, plural, n: catalogue().ungettext(singular, plural, n),
+        newstyle=True,
+    )

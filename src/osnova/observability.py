@@ -19,9 +19,8 @@ import time
 import uuid
 from typing import Any
 
-import flask_login
 from flask import Flask, Response, g, request
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,7 +41,7 @@ def configure_logging(settings: Settings) -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter(
+        OrjsonFormatter(
             _LOG_FIELDS,
             rename_fields={"levelname": "level", "name": "logger", "process": "pid"},
             timestamp="time",
@@ -67,8 +66,13 @@ def _start_request() -> None:
     g.counted_in_flight = True
 
 
-def _signed_in_user_id() -> int | None:
-    user = flask_login.current_user
+def signed_in_user_id() -> int | None:
+    """The id of the user this request acted for, if it looked one up.
+
+    Read from what the request already loaded (a bearer token's user, or Flask-Login's), so
+    an anonymous read pays for no session or user lookup just to be logged.
+    """
+    user = g.get("api_user") or g.get("_login_user")
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     user_id = getattr(user, "id", None)
@@ -90,7 +94,7 @@ def _finish_request(response: Response) -> Response:
             "path": request.path,
             "status": response.status_code,
             "duration_ms": round(duration * 1000, 2),
-            "user_id": _signed_in_user_id(),
+            "user_id": signed_in_user_id(),
             "remote_addr": request.remote_addr,
         },
     )

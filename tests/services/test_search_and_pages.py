@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from osnova.errors import InvalidInput
@@ -121,6 +121,39 @@ def test_walking_every_cursor_returns_each_item_once_while_items_are_added(
     assert len(first) == 10_000
     assert len(set(first)) == 10_000
     assert not [title for title in seen if title.startswith("late ")]
+
+
+def test_items_sharing_a_timestamp_page_in_id_order_without_gaps(session: Session) -> None:
+    """An import gives thousands of items one timestamp: the cursor's two-part query must
+    walk them newest id first, then go on to older timestamps, exactly as one sort would."""
+    owner = UserFactory()
+    same = datetime(2026, 3, 1, tzinfo=UTC)
+    moments = [same + timedelta(seconds=1), *[same] * 45, same - timedelta(seconds=1)]
+    rows = [
+        {"owner_id": owner.id, "title": f"{n}", "description": "", "is_public": True}
+        | {"created_at": moment, "updated_at": moment}
+        for n, moment in enumerate(moments)
+    ]
+    session.execute(insert(Item), rows)
+    session.commit()
+    expected = [
+        title
+        for (title,) in session.execute(
+            select(Item.title).order_by(Item.created_at.desc(), Item.id.desc())
+        )
+    ]
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = items.list_items(session=session, actor=None, cursor=cursor, limit=7)
+        seen.extend(item.title for item in page.items)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    assert seen[0] == "0"  # the newer one
+    assert seen[1:46] == [str(n) for n in range(45, 0, -1)]  # the tie, newest id first
+    assert seen[-1] == "46"  # the older one
 
 
 def test_a_total_is_counted_only_when_asked(session: Session) -> None:

@@ -48,16 +48,29 @@ def test_form_errors_are_in_ukrainian(client: FlaskClient) -> None:
 
 def test_the_switch_keeps_the_choice_in_a_cookie(client: FlaskClient) -> None:
     english = {"Accept-Language": "en"}
-    switched = post_form(client, "/language", {"lang": "uk", "next": "/login"})
+    switched = client.post("/language", data={"lang": "uk", "next": "/login"})
     assert switched.status_code == 302
     assert switched.location == "/login"
     assert "lang=uk" in switched.headers["Set-Cookie"]
     assert "Імʼя користувача або email" in client.get("/login", headers=english).text
-    post_form(client, "/language", {"lang": "en", "next": "/"})
+    client.post("/language", data={"lang": "en", "next": "/"})
     assert "Hello, World!" in client.get("/", headers={"Accept-Language": "uk"}).text
 
 
 def test_the_switch_ignores_unknown_languages_and_foreign_next(client: FlaskClient) -> None:
-    response = post_form(client, "/language", {"lang": "xx", "next": "https://evil.example/"})
+    response = client.post("/language", data={"lang": "xx", "next": "https://evil.example/"})
     assert response.location == "/"
     assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_anonymous_pages_set_no_session_cookie(client: FlaskClient) -> None:
+    for path in ("/", "/items", "/user/nobody-here"):
+        response = client.get(path)
+        assert "session=" not in response.headers.get("Set-Cookie", ""), path
+
+
+def test_the_switch_works_without_a_token(client: FlaskClient) -> None:
+    switched = client.post("/language", data={"lang": "uk", "next": "/items"})
+    assert switched.status_code == 302
+    assert switched.headers["Location"].endswith("/items")
+    assert "lang=uk" in switched.headers["Set-Cookie"]

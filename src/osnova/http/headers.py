@@ -7,9 +7,9 @@ inline script), and no framing. Pages shown to a signed-in user are never cached
 from __future__ import annotations
 
 from flask import Flask, Response
-from flask_login import current_user
 
 from osnova.extensions import current_settings
+from osnova.observability import signed_in_user_id
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -41,7 +41,7 @@ def add_security_headers(response: Response) -> Response:
         headers.setdefault(
             "Strict-Transport-Security", f"max-age={HSTS_SECONDS}; includeSubDomains"
         )
-    if current_user and current_user.is_authenticated:
+    if signed_in_user_id() is not None:
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")
     return response

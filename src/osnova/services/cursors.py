@@ -13,9 +13,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute
-
 from osnova.errors import FieldError, InvalidInput
 from osnova.i18n import N_
 
@@ -48,18 +45,6 @@ def decode(cursor: str) -> Position:
     if created_at.tzinfo is None or not 0 < position.id < 2**63:
         raise InvalidInput([FieldError("cursor", INVALID_CURSOR)], INVALID_CURSOR)
     return position
-
-
-def older_than(
-    position: Position,
-    created_at: InstrumentedAttribute[datetime],
-    row_id: InstrumentedAttribute[int],
-) -> ColumnElement[bool]:
-    """Rows after ``position`` in newest-first order."""
-    return or_(
-        created_at < position.created_at,
-        and_(created_at == position.created_at, row_id < position.id),
-    )
 
 
 def encode_key(key: str) -> str:

@@ -7,7 +7,7 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from osnova.extensions import current_settings, db
+from osnova.extensions import csrf, current_settings, db
 from osnova.i18n import LANGUAGE_COOKIE, LANGUAGES
 from osnova.services import accounts, items, policy
 from osnova.web.forms import ActionForm, LanguageForm
@@ -26,8 +26,13 @@ def index() -> str:
 
 @bp.post("/language")
 def switch_language() -> Response:
-    """Remember the chosen language in a cookie and go back where the visitor was."""
-    form = LanguageForm()
+    """Remember the chosen language in a cookie and go back where the visitor was.
+
+    Without a CSRF token: a forged switch changes nothing but the language a page is shown
+    in, and a token here would give every anonymous visitor a session (a cookie and its
+    signing on every public page). Nothing else is read from or written to the session.
+    """
+    form = LanguageForm(meta={"csrf": False})
     response = redirect(safe_next(form.next.data))
     if form.validate_on_submit() and form.lang.data in LANGUAGES:
         response.set_cookie(
@@ -39,6 +44,9 @@ def switch_language() -> Response:
             secure=current_settings().is_production,
         )
     return response
+
+
+csrf.exempt(switch_language)
 
 
 @bp.get("/user/<username>")
@@ -57,7 +65,9 @@ def profile(username: str) -> str:
 def layout_context() -> dict[str, object]:
     """What the base layout needs on every page: the navigation's forms and rights."""
     return {
-        "nav_form": ActionForm(formdata=None),  # never reads the request body
+        # The sign-out form, for signed-in visitors only: making it makes a CSRF token, and
+        # with it a session, which an anonymous page does not need.
+        "nav_form": ActionForm(formdata=None) if current_user.is_authenticated else None,
         "languages": LANGUAGES,
         "locale": str(get_locale() or "en"),
         "can_manage_accounts": policy.can(current_user, policy.Permission.MANAGE_ACCOUNTS),

@@ -1,0 +1,18 @@
+"""JSON bodies written straight with orjson, for the views that answer most often.
+
+The same shape the output models describe (timestamps in RFC 3339 with ``Z``), without
+building a pydantic model per row first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from flask import Response
+
+JSON_OPTIONS = orjson.OPT_UTC_Z
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body, option=JSON_OPTIONS), status, mimetype="application/json")
