@@ -13,7 +13,8 @@ STRONG_KEY = "k" * 16 + "0123456789abcdef0123"
 
 
 def production(**values: object) -> Settings:
-    return Settings(env=Environment.PRODUCTION, _env_file=None, **values)  # type: ignore[arg-type]
+    site = {"allowed_hosts": ["catalogue.example.org"], "base_url": "https://catalogue.example.org"}
+    return Settings(env=Environment.PRODUCTION, _env_file=None, **(site | values))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,9 @@ def production(**values: object) -> Settings:
         ("short-but-random-31-bytes-value", "shorter than 32 bytes"),
         ("changeme", "known placeholder"),
         ("please-change-me-to-a-long-random-string", "known placeholder"),
+        (" " * 40, "fewer than 12 distinct characters"),
+        ("a" * 36, "fewer than 12 distinct characters"),
+        ("abcabcabcabcabcabcabcabcabcabcabcabc", "fewer than 12 distinct characters"),
     ],
 )
 def test_production_refuses_a_weak_secret_key(secret: str | None, reason: str) -> None:
@@ -33,8 +37,28 @@ def test_production_refuses_a_weak_secret_key(secret: str | None, reason: str) -
 
 
 def test_production_refuses_debug() -> None:
-    with pytest.raises(ConfigError, match="OSNOVA_DEBUG"):
+    with pytest.raises(ConfigError, match="debug mode is on"):
         validate_for_startup(production(secret_key=STRONG_KEY, debug=True))
+
+
+def test_production_refuses_flask_debug_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigError, match="debug mode is on"):
+        validate_for_startup(production(secret_key=STRONG_KEY))
+
+
+@pytest.mark.parametrize(
+    ("missing", "setting"),
+    [({"allowed_hosts": []}, "OSNOVA_ALLOWED_HOSTS"), ({"base_url": None}, "OSNOVA_BASE_URL")],
+)
+def test_production_needs_its_hosts_and_public_url(
+    missing: dict[str, object], setting: str
+) -> None:
+    with pytest.raises(ConfigError, match=setting) as raised:
+        validate_for_startup(production(secret_key=STRONG_KEY, **missing))
+    assert "\n" not in str(raised.value)
 
 
 def test_production_refuses_argon2_below_owasp() -> None:

@@ -15,6 +15,7 @@ from osnova.database import configure_engine, engine_options, normalise_url
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager
 from osnova.http import errors, probes
 from osnova.http.headers import init_headers
+from osnova.http.origin import init_origin_check
 from osnova.i18n import install_template_gettext, select_locale
 from osnova.observability import init_observability, watch_pool
 from osnova.web import account, admin, admin_transfer, auth, items, pages
@@ -66,6 +67,12 @@ def configure_flask(app: Flask, settings: Settings) -> None:
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(database_url),
         SQLALCHEMY_ECHO=settings.sql_echo,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        # In production the cookies carry the __Host- prefix: the browser then keeps them only
+        # when Secure, for this host alone (no Domain) and the whole site (Path=/).
+        SESSION_COOKIE_NAME="__Host-session" if settings.is_production else "session",
+        REMEMBER_COOKIE_NAME=(
+            "__Host-remember_token" if settings.is_production else "remember_token"
+        ),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
@@ -99,6 +106,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_sessions(app)
     init_headers(app)
+    init_origin_check(app)
     with app.app_context():
         configure_engine(db.engine)
         watch_pool(db.engine)

@@ -8,6 +8,7 @@ starts, and ``deployment_findings`` lists all of it for ``osnova check --deploy`
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,6 +20,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 MIN_SECRET_KEY_BYTES = 32
+# A random key of 32+ characters has far more; 40 spaces or 36 times "a" have one.
+MIN_SECRET_KEY_DISTINCT = 12
+MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
 # OWASP's floor for argon2id: 19 MiB of memory and two passes.
 OWASP_ARGON2_MEMORY_KIB = 19_456
 OWASP_ARGON2_TIME_COST = 2
@@ -147,7 +151,18 @@ def weak_secret_reason(secret: SecretStr | None) -> str | None:
         return "OSNOVA_SECRET_KEY is a known placeholder value"
     if len(value.encode()) < MIN_SECRET_KEY_BYTES:
         return f"OSNOVA_SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes"
+    if len(set(value)) < MIN_SECRET_KEY_DISTINCT:
+        return (
+            f"OSNOVA_SECRET_KEY has fewer than {MIN_SECRET_KEY_DISTINCT} distinct characters; "
+            f"make one with {MAKE_A_SECRET}"
+        )
     return None
+
+
+def debug_requested(settings: Settings) -> bool:
+    """Debug mode asked for by the settings or by Flask itself (``--debug``, FLASK_DEBUG)."""
+    flask_debug = os.environ.get("FLASK_DEBUG", "")
+    return settings.debug or flask_debug.lower() not in ("", "0", "false", "no")
 
 
 def weak_hashing_reason(settings: Settings) -> str | None:
@@ -168,10 +183,14 @@ def validate_for_startup(settings: Settings) -> None:
     if not settings.is_production:
         return
     reason = weak_secret_reason(settings.secret_key)
-    if reason is None and settings.debug:
-        reason = "OSNOVA_DEBUG is on"
+    if reason is None and debug_requested(settings):
+        reason = "debug mode is on (OSNOVA_DEBUG, FLASK_DEBUG or --debug): turn it off"
     if reason is None:
         reason = weak_hashing_reason(settings)
+    if reason is None and not settings.allowed_hosts:
+        reason = "OSNOVA_ALLOWED_HOSTS is empty: set the host names the site answers to"
+    if reason is None and not settings.base_url:
+        reason = "OSNOVA_BASE_URL is not set: set the site's public URL, which mailed links use"
     if reason is not None:
         raise ConfigError(f"refusing to start in production: {reason}")
 
@@ -190,7 +209,7 @@ def deployment_findings(settings: Settings) -> list[Finding]:
     reason = weak_secret_reason(settings.secret_key)
     if reason is not None:
         findings.append(Finding("OSNOVA_SECRET_KEY", reason))
-    if settings.debug:
+    if debug_requested(settings):
         findings.append(
             Finding("OSNOVA_DEBUG", "debug is on: tracebacks and the debugger are exposed")
         )

@@ -107,10 +107,13 @@ def dialect_checks(name: str, build: Any) -> list[CheckConstraint]:
 def engine_options(url: str) -> dict[str, Any]:
     """Engine keyword arguments suited to the backend named in ``url``."""
     backend = make_url(url).get_backend_name()
-    options: dict[str, Any] = {"pool_pre_ping": True}
     if backend == "sqlite":
-        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-    elif backend in ("mysql", "mariadb"):
+        # No pre-ping: a file cannot go away between two requests, and the ping would cost
+        # a statement per request.
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    # A server may restart: a pooled connection is tested before a request uses it.
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if backend in ("mysql", "mariadb"):
         options["pool_recycle"] = 3600
         # As on PostgreSQL: each statement sees what is committed (InnoDB defaults to a
         # transaction-long snapshot, which makes a long request read stale rows).

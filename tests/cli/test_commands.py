@@ -10,6 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -114,6 +115,45 @@ def test_production_without_a_secret_key_exits_with_one_line(tmp_path: Path) -> 
     assert result.stderr.strip().splitlines() == [
         "osnova: error: refusing to start in production: OSNOVA_SECRET_KEY is not set"
     ]
+
+
+HARDENED = {
+    "OSNOVA_ENV": "production",
+    "OSNOVA_SECRET_KEY": "k" * 16 + "a-real-random-looking-secret-9f8e7d6c",
+    "OSNOVA_ALLOWED_HOSTS": "catalogue.example.org",
+    "OSNOVA_BASE_URL": "https://catalogue.example.org",
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "change", "named"),
+    [
+        ([], {"OSNOVA_SECRET_KEY": " " * 40}, "OSNOVA_SECRET_KEY"),
+        ([], {"OSNOVA_SECRET_KEY": "a" * 36}, "OSNOVA_SECRET_KEY"),
+        (["--debug"], {}, "debug mode is on"),
+        ([], {"FLASK_DEBUG": "1"}, "debug mode is on"),
+        ([], {"OSNOVA_ALLOWED_HOSTS": ""}, "OSNOVA_ALLOWED_HOSTS"),
+        ([], {"OSNOVA_BASE_URL": ""}, "OSNOVA_BASE_URL"),
+    ],
+    ids=["spaces", "one-letter", "--debug", "FLASK_DEBUG", "no-hosts", "no-base-url"],
+)
+@pytest.mark.parametrize("command", [["serve"], ["check", "--deploy"], ["run"]])
+def test_production_refuses_each_gap_in_one_line(
+    tmp_path: Path, args: list[str], change: dict[str, str], named: str, command: list[str]
+) -> None:
+    result = subprocess.run(
+        [OSNOVA, *args, *command],
+        env=osnova_env(tmp_path, **(HARDENED | change)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("osnova: error: refusing to start in production: ")
+    assert named in lines[0]
 
 
 def test_db_upgrade_works_from_any_directory(tmp_path: Path) -> None:

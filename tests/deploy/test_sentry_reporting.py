@@ -66,6 +66,8 @@ def test_an_error_reaches_sentry_with_its_request_id_and_no_secrets(
     env = osnova_env(
         tmp_path,
         OSNOVA_ENV="production",
+        OSNOVA_ALLOWED_HOSTS="127.0.0.1",
+        OSNOVA_BASE_URL="https://catalogue.example.org",
         OSNOVA_SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/1",
     )
     app = Gunicorn(tmp_path, env, workers=1).start()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.exceptions import BadRequest
 from werkzeug.test import TestResponse
 
 from tests.support.clients import csrf_token, log_in
@@ -17,6 +18,16 @@ WRONG = "not the right password at all"
 
 
 def bad_request(client: FlaskClient) -> TestResponse:
+    """A request the view cannot understand (osnova's own forms answer with their errors)."""
+
+    def refuse() -> str:
+        raise BadRequest
+
+    client.application.add_url_rule("/refuse", "refuse", refuse)
+    return client.get("/refuse", headers=UK)
+
+
+def missing_csrf(client: FlaskClient) -> TestResponse:
     return client.post("/login", data={"login": "x", "password": "y"}, headers=UK)
 
 
@@ -67,13 +78,14 @@ def server_error(client: FlaskClient) -> TestResponse:
     [
         (bad_request, 400, "Некоректний запит"),
         (forbidden, 403, "Доступ заборонено"),
+        (missing_csrf, 403, "Доступ заборонено"),
         (not_found, 404, "Не знайдено"),
         (method_not_allowed, 405, "Метод не дозволено"),
         (too_large, 413, "Завеликий запит"),
         (too_many, 429, "Забагато запитів"),
         (server_error, 500, "Щось пішло не так"),
     ],
-    ids=["400", "403", "404", "405", "413", "429", "500"],
+    ids=["400", "403", "403-csrf", "404", "405", "413", "429", "500"],
 )
 def test_error_pages_speak_the_visitors_language(
     app: Flask,

@@ -56,15 +56,23 @@ def test_pages_of_a_signed_in_user_are_not_cached(client: FlaskClient) -> None:
         assert response.headers["Cache-Control"] == "no-store"
 
 
+PRODUCTION: dict[str, object] = {
+    "env": Environment.PRODUCTION,
+    "secret_key": TEST_SECRET_KEY * 2,
+    "allowed_hosts": ["localhost"],
+    "base_url": "https://localhost",
+}
+
+
 def test_hsts_is_sent_in_production_only(make_app: Callable[..., Flask]) -> None:
-    production = make_app(env=Environment.PRODUCTION, secret_key=TEST_SECRET_KEY * 2)
+    production = make_app(**PRODUCTION)
     hsts = production.test_client().get("/healthz").headers["Strict-Transport-Security"]
     assert int(hsts.split("max-age=")[1].split(";")[0]) >= 365 * 24 * 3600
     assert "Strict-Transport-Security" not in make_app().test_client().get("/").headers
 
 
 def test_production_cookies_are_secure_httponly_and_lax(make_app: Callable[..., Flask]) -> None:
-    app = make_app(env=Environment.PRODUCTION, secret_key=TEST_SECRET_KEY * 2)
+    app = make_app(**PRODUCTION)
     response = app.test_client().get("/login")
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from osnova.config import Environment
 from osnova.models import Item, User
 from tests.support.clients import csrf_token, log_in
+from tests.support.environment import TEST_SECRET_KEY
 from tests.support.factories import ItemFactory, UserFactory
 
 # The language switch sets only a display preference; see web/pages.switch_language.
@@ -103,7 +108,7 @@ def test_posts_without_a_token_are_refused_and_change_nothing(
     before = snapshot(session)
     for rule, data in form_posts(admin.id, target.id).items():
         response = client.post(concrete(rule, target.id, item.id), data=data)
-        assert response.status_code == 400, rule
+        assert response.status_code == 403, rule
         assert "form expired" in response.text
     assert snapshot(session) == before
     assert client.get("/account").status_code == 200  # still signed in: logout was refused
@@ -122,5 +127,44 @@ def test_posts_with_another_sessions_token_are_refused(
         response = client.post(
             concrete(rule, target.id, item.id), data={"csrf_token": foreign, **data}
         )
-        assert response.status_code == 400, rule
+        assert response.status_code == 403, rule
     assert snapshot(session) == before
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "null", "http://localhost.evil.example"]
+)
+def test_a_foreign_origin_is_refused_even_with_a_valid_token(
+    client: FlaskClient, session: Session, origin: str
+) -> None:
+    UserFactory(username="boss", email="boss@example.org")
+    log_in(client, "boss")
+    token = csrf_token(client, "/account")
+    refused = client.post(
+        "/account/profile",
+        data={"csrf_token": token, "full_name": "Changed"},
+        headers={"Origin": origin},
+    )
+    assert refused.status_code == 403
+    session.expire_all()
+    assert session.scalar(select(User.full_name).where(User.username == "boss")) != "Changed"
+    same_site = client.post(
+        "/account/profile",
+        data={"csrf_token": token, "full_name": "Changed"},
+        headers={"Origin": "http://localhost"},
+    )
+    assert same_site.status_code == 302
+
+
+def test_production_cookies_carry_the_host_prefix(make_app: Callable[..., Flask]) -> None:
+    app = make_app(
+        env=Environment.PRODUCTION,
+        secret_key=TEST_SECRET_KEY * 2,
+        allowed_hosts=["localhost"],
+        base_url="https://localhost",
+    )
+    cookie = app.test_client().get("/login").headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie
+    assert "Domain" not in cookie
+    assert "Path=/;" in cookie or cookie.endswith("Path=/")

@@ -113,8 +113,9 @@ def handle_http_exception(error: HTTPException) -> Response | HTTPException:
 
 
 def handle_csrf_error(_error: CSRFError) -> Response:
+    """A missing or wrong CSRF token is a refusal (403), as the request was not this site's."""
     return error_response(
-        400,
+        403,
         gettext(
             "The form expired or was not sent from this site. Please reload the page and try again."
         ),

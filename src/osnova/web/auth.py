@@ -95,7 +95,7 @@ def login() -> str | Response:
 def logout() -> Response:
     form = ActionForm()
     if not form.validate_on_submit():
-        abort(400, gettext("The form expired. Please try again."))
+        abort(403, gettext("The form expired. Please try again."))
     if current_user.is_authenticated:
         sign_in.logout(session=db.session(), user=signed_in_user(), remote_addr=remote_addr())
         db.session.commit()
