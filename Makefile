@@ -41,7 +41,9 @@ fmt: $(SYNCED)
 translations: $(SYNCED)
 	$(VENV)/bin/python scripts/translations.py update
 
+# HTTP_BENCH_ARGS: e.g. --quick; PostgreSQL joins in when OSNOVA_BENCH_POSTGRES_URL is set.
 bench: $(SYNCED)
+	$(VENV)/bin/python bench/http_bench.py $(HTTP_BENCH_ARGS)
 	$(VENV)/bin/python bench/transfer.py
 
 setup: $(SYNCED)

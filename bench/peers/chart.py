@@ -1,0 +1,41 @@
+"""Draw bench/results/http.png from the JSON that bench/http_bench.py writes.
+
+Run with bench/.venv-peers/bin/python, so matplotlib never becomes a dependency of the app.
+Usage: chart.py RESULTS.json OUTPUT.png
+"""
+
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def main() -> None:
+    source, target = sys.argv[1], sys.argv[2]
+    with open(source, encoding="utf-8") as handle:
+        data = json.load(handle)
+    databases: list[str] = list(data["databases"])
+    scenarios: list[str] = data["scenarios"]
+    height = 0.8 / len(databases)
+    figure, axes = plt.subplots(figsize=(10, 0.5 * len(scenarios) * len(databases) + 1.8))
+    for index, database in enumerate(databases):
+        rates = data["databases"][database]
+        positions = [row + index * height for row in range(len(scenarios))]
+        bars = axes.barh(positions, [rates[name] for name in scenarios], height, label=database)
+        axes.bar_label(bars, fmt="{:,.0f}", padding=3, fontsize=8)
+    axes.set_yticks([row + height * (len(databases) - 1) / 2 for row in range(len(scenarios))])
+    axes.set_yticklabels(scenarios)
+    axes.invert_yaxis()
+    axes.set_xlabel("requests per second (median of rounds; higher is better)")
+    axes.set_title(data["title"], fontsize=10)
+    axes.margins(x=0.15)
+    axes.legend(loc="lower right")
+    figure.tight_layout()
+    figure.savefig(target, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
