@@ -190,6 +190,12 @@ def prepare_database(url: str, users: Path, items: Path) -> str:
         ["import", "items", str(items)],
     ):
         subprocess.run([OSNOVA, *argv], env=env, check=True, capture_output=True, timeout=600)  # noqa: S603
+    # Fresh statistics, as autovacuum would gather a minute later: without them PostgreSQL's
+    # planner guesses, and the first rounds would measure its guesses.
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
     made = subprocess.run(  # noqa: S603
         [OSNOVA, "tokens", "create", WRITER, "--name", "bench"],
         env=env,
@@ -552,7 +558,7 @@ def write_results(
         "non-2xx, socket errors and worker restarts (workers gunicorn recycled, max_requests, "
         "while the row ran) are totals over the rounds.",
         "osnova: `osnova serve --workers 2` (gunicorn, gthread, 4 threads per worker, "
-        "max_requests 2000 ± 200), OSNOVA_ENV=development. Flask hello: the same gunicorn "
+        "max_requests 20000 ± 2000), OSNOVA_ENV=development. Flask hello: the same gunicorn "
         "config (`deploy/gunicorn.conf.py`). FastAPI peer: uvicorn with uvloop and httptools, "
         f"2 workers, on the same database. Data: {USERS:,} users, {ITEMS:,} public items.",
         "",
