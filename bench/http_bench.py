@@ -190,11 +190,12 @@ def prepare_database(url: str, users: Path, items: Path) -> str:
         ["import", "items", str(items)],
     ):
         subprocess.run([OSNOVA, *argv], env=env, check=True, capture_output=True, timeout=600)  # noqa: S603
-    # Fresh statistics, as autovacuum would gather a minute later: without them PostgreSQL's
-    # planner guesses, and the first rounds would measure its guesses.
+    # Fresh statistics on PostgreSQL, as autovacuum would gather a minute later: without them its
+    # planner guesses, and the first rounds would measure the guesses.
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
     engine.dispose()
     made = subprocess.run(  # noqa: S603
         [OSNOVA, "tokens", "create", WRITER, "--name", "bench"],
