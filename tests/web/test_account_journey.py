@@ -61,6 +61,10 @@ def test_register_verify_logout_login_change_password_then_old_cookie_is_dead(
 
     verified = client.get(smtp_sink.last_link("/email/verify/"))
     assert verified.status_code == 302
+    assert verified.headers["Location"].endswith("/login")
+    assert client.get("/account").status_code == 302  # confirming signed no one in
+
+    assert log_in(client, "olena@example.org", PASSWORD).status_code == 302
     account = client.get("/account")
     assert account.status_code == 200
     assert "olena@example.org" in account.text
@@ -122,7 +126,9 @@ def test_verification_link_works_once(make_app: Callable[..., Flask], smtp_sink:
         },
     )
     link = smtp_sink.last_link("/email/verify/")
-    assert client.get(link).status_code == 302
+    fresh = app.test_client()
+    assert fresh.get(link).status_code == 302
+    assert fresh.get("/account").status_code == 302  # a fresh client stays signed out
     again = app.test_client().get(link)
     assert again.status_code == 404
     assert "invalid or has expired" in again.text

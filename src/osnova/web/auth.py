@@ -159,6 +159,7 @@ def verify_email(token: str) -> Response:
     )
     accounts.mark_email_verified(session=db.session(), user=user)
     db.session.commit()
-    start_session(user)
+    # The link confirms the address and nothing more: it never signs anyone in, so a mail
+    # that leaks is not a login for the 48 hours the link lives.
     flash(gettext("Your email address is confirmed."), "success")
-    return redirect(url_for("account.index"))
+    return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))
