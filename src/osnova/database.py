@@ -107,12 +107,16 @@ def dialect_checks(name: str, build: Any) -> list[CheckConstraint]:
 def engine_options(url: str) -> dict[str, Any]:
     """Engine keyword arguments suited to the backend named in ``url``."""
     backend = make_url(url).get_backend_name()
+    # A failed statement's error names its SQL but not its values (a username, an email, a
+    # token hash): errors reach logs and Sentry.
+    options: dict[str, Any] = {"hide_parameters": True}
     if backend == "sqlite":
         # No pre-ping: a file cannot go away between two requests, and the ping would cost
         # a statement per request.
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        return options
     # A server may restart: a pooled connection is tested before a request uses it.
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options["pool_pre_ping"] = True
     if backend in ("mysql", "mariadb"):
         options["pool_recycle"] = 3600
         # As on PostgreSQL: each statement sees what is committed (InnoDB defaults to a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import threading
 import time
 import zlib
@@ -92,3 +93,30 @@ def test_an_error_reaches_sentry_with_its_request_id_and_no_secrets(
     assert b"OperationalError" in received
     assert b"secret-session-cookie" not in received
     assert b"secret-api-token" not in received
+
+
+def test_a_password_being_checked_never_reaches_sentry(
+    tmp_path: Path, sentry_sink: SentrySink
+) -> None:
+    """The token endpoint fails (no tables) while it holds the password in its locals."""
+    port = sentry_sink.server_address[1]
+    env = osnova_env(tmp_path, OSNOVA_SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/1")
+    app = Gunicorn(tmp_path, env, workers=1).start()
+    password = "hunter2-but-much-longer-and-secret"
+    try:
+        answer = fetch(
+            f"{app.url}/api/v1/auth/tokens",
+            method="POST",
+            body=json.dumps({"username": "olena", "password": password}).encode(),
+            headers={"Content-Type": "application/json", "X-Request-ID": "sentry-check-43"},
+        )
+        assert answer.status == 500
+        deadline = time.monotonic() + 15
+        while not sentry_sink.envelopes and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        app.stop()
+    received = b"\n".join(sentry_sink.envelopes)
+    assert b"sentry-check-43" in received
+    assert password.encode() not in received
+    assert b"olena" not in received  # nothing of the body

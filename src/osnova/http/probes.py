@@ -70,4 +70,5 @@ def _registry() -> CollectorRegistry:
 def scrape() -> Response:
     if not _allowed():
         abort(403)
-    return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: CONTENT_TYPE_LATEST carries its charset already.
+    return Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
