@@ -14,6 +14,7 @@ from osnova.config import Settings, development_secret_key, load_settings, valid
 from osnova.database import configure_engine, engine_options, normalise_url
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager
 from osnova.http import errors, probes
+from osnova.http.converters import register_converters
 from osnova.http.headers import init_headers
 from osnova.http.origin import init_origin_check
 from osnova.i18n import install_template_gettext, select_locale
@@ -113,6 +114,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    register_converters(app)
     app.register_blueprint(probes.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)

@@ -150,6 +150,8 @@ def configure_engine(engine: Engine) -> None:
 
 
 MARIADB_CHECK_VIOLATION = 4025
+# The largest id a row can have: the id columns are 64-bit signed integers everywhere.
+MAX_ROW_ID = 2**63 - 1
 
 
 def is_constraint_violation(error: BaseException) -> bool:

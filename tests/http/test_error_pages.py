@@ -101,3 +101,30 @@ def test_error_pages_speak_the_visitors_language(
     assert title in response.text
     assert "Traceback" not in response.text
     assert "internal detail" not in response.text
+
+
+HUGE = 2**63  # one past the largest id a row can have
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/items/{HUGE}"),
+        ("GET", f"/items/{HUGE}/edit"),
+        ("POST", f"/items/{HUGE}/delete"),
+        ("POST", f"/users/{HUGE}/role"),
+        ("POST", f"/users/{HUGE}/active"),
+        ("POST", f"/users/{HUGE}/send-reset"),
+        ("POST", f"/account/tokens/{HUGE}/revoke"),
+        ("GET", f"/items/{HUGE * 10**6}"),
+        ("GET", "/items/0"),
+    ],
+)
+def test_ids_beyond_any_row_are_404_not_500(
+    app: Flask, client: FlaskClient, method: str, path: str
+) -> None:
+    path = path.replace("/users/", "/admin/users/")
+    # The route exists: the same path with a plausible id reaches a view.
+    plausible = path.replace(str(HUGE * 10**6), "1").replace(str(HUGE), "1").replace("/0", "/1")
+    app.url_map.bind("localhost").match(plausible, method=method)
+    assert client.open(path, method=method).status_code == 404

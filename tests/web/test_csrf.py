@@ -53,25 +53,25 @@ def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
             "new_password_confirm": strong,
         },
         "/account/verify-email": {},
-        "/admin/users/<int:user_id>/role": {"role": "admin"},
-        "/admin/users/<int:user_id>/active": {"active": "0"},
-        "/admin/users/<int:user_id>/send-reset": {},
+        "/admin/users/<id:user_id>/role": {"role": "admin"},
+        "/admin/users/<id:user_id>/active": {"active": "0"},
+        "/admin/users/<id:user_id>/send-reset": {},
         "/admin/transfer": {"kind": "users", "file_format": "csv", "on_conflict": "update"},
         "/admin/transfer/confirm": {"ticket": "not-a-ticket"},
         "/items/new": {"title": "Smuggled", "description": "", "is_public": "y"},
-        "/items/<int:item_id>/edit": {"title": "Defaced", "description": "x"},
-        "/items/<int:item_id>/delete": {},
+        "/items/<id:item_id>/edit": {"title": "Defaced", "description": "x"},
+        "/items/<id:item_id>/delete": {},
         "/account/tokens": {"name": "sneaky"},
-        "/account/tokens/<int:token_id>/revoke": {},
+        "/account/tokens/<id:token_id>/revoke": {},
     }
 
 
 def concrete(rule: str, target_id: int, item_id: int) -> str:
     return (
-        rule.replace("<int:user_id>", str(target_id))
-        .replace("<int:item_id>", str(item_id))
+        rule.replace("<id:user_id>", str(target_id))
+        .replace("<id:item_id>", str(item_id))
         .replace("<token>", "not-a-token")
-        .replace("<int:token_id>", "1")
+        .replace("<id:token_id>", "1")
     )
 
 

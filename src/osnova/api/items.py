@@ -15,6 +15,7 @@ from osnova.api.auth import caller, check_request, require_caller
 from osnova.api.docs import ANONYMOUS, responses
 from osnova.api.responses import json_response
 from osnova.api.schemas import ItemCreate, ItemPage, ItemPublic, ItemQuery, ItemUpdate
+from osnova.database import MAX_ROW_ID
 from osnova.errors import NotFound
 from osnova.extensions import current_settings, db
 from osnova.models import Item
@@ -24,7 +25,6 @@ from osnova.services.items import ListedItem
 bp = APIBlueprint("items", __name__, url_prefix="/api/v1/items", tag="Items")
 bp.before_request(check_request)
 
-MAX_ID = 2**63 - 1
 ITEM_EXAMPLE = {
     "id": 42,
     "title": "Brass compass",
@@ -64,7 +64,7 @@ def listed_item_out(item: ListedItem) -> dict[str, Any]:
 
 def _checked_id(item_id: int) -> int:
     """Ids beyond the column's range cannot exist; say so before any query."""
-    if item_id > MAX_ID:
+    if item_id > MAX_ROW_ID:
         raise NotFound(items.ITEM_NOT_FOUND)
     return item_id
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from osnova.database import MAX_ROW_ID
 from osnova.errors import FieldError, InvalidInput
 from osnova.i18n import N_
 
@@ -42,7 +43,7 @@ def decode(cursor: str) -> Position:
         position = Position(created_at, int(row_id))
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidInput([FieldError("cursor", INVALID_CURSOR)], INVALID_CURSOR) from None
-    if created_at.tzinfo is None or not 0 < position.id < 2**63:
+    if created_at.tzinfo is None or not 0 < position.id <= MAX_ROW_ID:
         raise InvalidInput([FieldError("cursor", INVALID_CURSOR)], INVALID_CURSOR)
     return position
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from osnova.database import utcnow
+from osnova.database import MAX_ROW_ID, utcnow
 from osnova.errors import NotFound, PermissionDenied
 from osnova.i18n import N_
 from osnova.models import TOKEN_NAME_MAX, ApiToken, User
@@ -113,7 +113,7 @@ def revoke(
     *, session: Session, actor: User, token_id: int, remote_addr: str | None = None
 ) -> ApiToken:
     """Revoke one token of ``actor``'s own (or anyone's, for an account manager)."""
-    token = session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+    token = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ROW_ID else None
     if token is None:
         raise NotFound(TOKEN_NOT_FOUND)
     if token.user_id != actor.id and not policy.can(actor, policy.Permission.MANAGE_ACCOUNTS):

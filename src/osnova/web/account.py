@@ -138,7 +138,7 @@ def create_token() -> tuple[str, int]:
     return _page(new_secret=issued.secret)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> Response:
     if ActionForm().validate_on_submit():

@@ -78,7 +78,7 @@ def _back() -> Response:
     return redirect(url_for("admin.users", q=request.args.get("q", "")))
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @admin_required
 def change_role(user_id: int) -> Response:
     form = RoleForm()
@@ -106,7 +106,7 @@ def change_role(user_id: int) -> Response:
     return _back()
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<id:user_id>/active")
 @admin_required
 def change_active(user_id: int) -> Response:
     form = ActiveForm()
@@ -131,7 +131,7 @@ def change_active(user_id: int) -> Response:
     return _back()
 
 
-@bp.post("/users/<int:user_id>/send-reset")
+@bp.post("/users/<id:user_id>/send-reset")
 @admin_required
 def send_reset(user_id: int) -> Response:
     user = _user_or_404(user_id)

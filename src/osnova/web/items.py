@@ -103,13 +103,13 @@ def create() -> Response | tuple[str, int]:
     return render_template("items/form.html", form=form, item=None), status
 
 
-@bp.get("/items/<int:item_id>")
+@bp.get("/items/<id:item_id>")
 def show(item_id: int) -> str:
     item = items.get_item(session=db.session(), actor=current_user, item_id=item_id)
     return render_template("items/detail.html", item=item, action_form=ActionForm())
 
 
-@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@bp.route("/items/<id:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(item_id: int) -> Response | tuple[str, int]:
     item = items.get_item_for_edit(session=db.session(), actor=current_user, item_id=item_id)
@@ -134,7 +134,7 @@ def edit(item_id: int) -> Response | tuple[str, int]:
     return render_template("items/form.html", form=form, item=item), status
 
 
-@bp.route("/items/<int:item_id>/delete", methods=["GET", "POST"])
+@bp.route("/items/<id:item_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(item_id: int) -> Response | str:
     """GET asks for confirmation; POST (with the CSRF token) deletes."""
