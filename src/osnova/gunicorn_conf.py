@@ -33,7 +33,7 @@ graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then (with jitter, so they do not all restart together). A worker's
 # boot imports the whole app (about a second of CPU), so not too often: every 2,000 requests
-# cost a fifth of the throughput at a thousand requests a second.
+# meant a reboot every few seconds at a thousand requests a second.
 max_requests = 20000
 max_requests_jitter = 2000
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
