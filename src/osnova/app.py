@@ -18,6 +18,7 @@ from osnova.http.converters import register_converters
 from osnova.http.headers import init_headers
 from osnova.http.origin import init_origin_check
 from osnova.i18n import install_template_gettext, select_locale
+from osnova.jobs import init_jobs
 from osnova.observability import init_observability, watch_pool
 from osnova.web import account, admin, admin_transfer, auth, items, pages
 from osnova.web.sessions import init_sessions
@@ -108,6 +109,7 @@ def register_extensions(app: Flask) -> None:
     init_sessions(app)
     init_headers(app)
     init_origin_check(app)
+    init_jobs(app, app.extensions[SETTINGS_KEY])
     with app.app_context():
         configure_engine(db.engine)
         watch_pool(db.engine)

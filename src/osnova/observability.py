@@ -17,6 +17,10 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -35,6 +39,41 @@ _LOG_FIELDS = "%(levelname)s %(name)s %(process)d %(message)s"
 log = logging.getLogger("osnova.request")
 
 
+@dataclass(frozen=True)
+class JobContext:
+    """The background job a thread is running, and the request that queued it."""
+
+    job_id: str
+    job: str
+    request_id: str | None
+
+
+_CURRENT_JOB: ContextVar[JobContext | None] = ContextVar("osnova_current_job", default=None)
+
+
+@contextmanager
+def current_job(context: JobContext) -> Iterator[None]:
+    """Mark the lines logged inside as the job's (see ``_JobFields``)."""
+    token = _CURRENT_JOB.set(context)
+    try:
+        yield
+    finally:
+        _CURRENT_JOB.reset(token)
+
+
+class _JobFields(logging.Filter):
+    """Adds the job's id and name, and its request's id, to every line a job logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = _CURRENT_JOB.get()
+        if job is not None:
+            record.job_id = job.job_id
+            record.job = job.job
+            if job.request_id is not None and not hasattr(record, "request_id"):
+                record.request_id = job.request_id
+        return True
+
+
 def configure_logging(settings: Settings) -> None:
     """One JSON handler on the root logger (idempotent: apps built again reuse it)."""
     root = logging.getLogger()
@@ -48,6 +87,7 @@ def configure_logging(settings: Settings) -> None:
             timestamp="time",
         )
     )
+    handler.addFilter(_JobFields())
     handler.osnova_json = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())

@@ -26,6 +26,7 @@ OPERATIONS = {
     ("patch", "/api/v1/items/{item_id}"),
     ("delete", "/api/v1/items/{item_id}"),
     ("post", "/api/v1/imports/{kind}"),
+    ("get", "/api/v1/imports/jobs/{job_id}"),
     ("get", "/api/v1/exports/{kind}"),
 }
 
