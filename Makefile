@@ -33,6 +33,7 @@ check: $(SYNCED)
 	$(VENV)/bin/ruff format --check src tests bench scripts
 	$(VENV)/bin/mypy src tests bench
 	$(VENV)/bin/python scripts/translations.py check
+	$(VENV)/bin/gixy deploy/nginx/*.conf
 
 fmt: $(SYNCED)
 	$(VENV)/bin/ruff check --fix src tests bench scripts

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +31,8 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
+    # Every header line as sent, repeats included (``headers`` keeps one value per name).
+    header_lines: tuple[tuple[str, str], ...] = ()
 
 
 def fetch(
@@ -56,9 +59,8 @@ def fetch(
             method, parts.path + (f"?{parts.query}" if parts.query else ""), body, all_headers
         )
         response = connection.getresponse()
-        return Answer(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        )
+        lines = tuple((name.lower(), value) for name, value in response.getheaders())
+        return Answer(response.status, dict(lines), response.read(), lines)
     finally:
         connection.close()
 
@@ -184,6 +186,8 @@ class Nginx:
     def start(self, nginx_binary: str) -> Nginx:
         prefix = self.workdir / "nginx"
         (prefix / "logs").mkdir(parents=True, exist_ok=True)
+        # The shipped server block includes snippets/… relative to nginx's configuration folder.
+        shutil.copytree(DEPLOY / "nginx" / "snippets", prefix / "snippets", dirs_exist_ok=True)
         user = "user root;\n" if os.geteuid() == 0 else ""
         main_conf = (
             f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\n"
