@@ -22,7 +22,7 @@ export UV_COMPILE_BYTECODE := 1
 run: $(SYNCED)
 	$(VENV)/bin/osnova db upgrade
 	$(VENV)/bin/osnova seed-demo
-	$(VENV)/bin/osnova serve --host $(HOST) --port $(PORT)
+	$(VENV)/bin/osnova serve --with-worker --host $(HOST) --port $(PORT)
 
 test: $(SYNCED)
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --cov=osnova --cov-branch --cov-report=term:skip-covered \

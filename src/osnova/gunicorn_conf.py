@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime
 from typing import Any
@@ -70,10 +73,32 @@ class JsonAccessLogger(Logger):  # type: ignore[misc]
 logger_class = JsonAccessLogger
 
 
+# ``osnova serve --with-worker`` (what ``make run`` uses): a job consumer beside the server,
+# started and stopped with it, so one command and one Ctrl-C run the whole site.
+WITH_WORKER = "OSNOVA_SERVE_WITH_WORKER"
+_job_worker: subprocess.Popen[bytes] | None = None
+
+
 def on_starting(server: Any) -> None:
-    """Start with an empty metrics folder: files of an earlier run would be summed."""
+    """Start with an empty metrics folder (files of an earlier run would be summed), and the
+    job consumer when asked for."""
+    global _job_worker  # noqa: PLW0603 - one consumer per gunicorn master
     shutil.rmtree(metrics_dir, ignore_errors=True)
     os.makedirs(metrics_dir, exist_ok=True)
+    if os.environ.get(WITH_WORKER) == "1":
+        osnova = os.path.join(os.path.dirname(sys.executable), "osnova")
+        _job_worker = subprocess.Popen([osnova, "worker"])  # noqa: S603 - our own command
+
+
+def on_exit(server: Any) -> None:
+    """Stop the job consumer after its running jobs (SIGINT), or at once after 30 s."""
+    if _job_worker is None or _job_worker.poll() is not None:
+        return
+    _job_worker.send_signal(signal.SIGINT)
+    try:
+        _job_worker.wait(timeout=graceful_timeout)
+    except subprocess.TimeoutExpired:
+        _job_worker.kill()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -93,11 +93,14 @@ class JobQueue:
             "recover_imports": (crontab(), self.recover_stalled_imports),
         }
         for name, (when, body) in periodic.items():
-            self.huey.periodic_task(when, context=True, name=name)(self._wrap(name, body))
+            self.tasks[name] = self.huey.periodic_task(when, context=True, name=name)(
+                self._wrap(name, body)
+            )
 
-    def enqueue(self, name: str, **kwargs: Any) -> str:
-        """Queue job ``name``; returns its id. The request's id goes along for the logs."""
-        task = self.tasks[name].s(request_id=request_id(), **kwargs)
+    def enqueue(self, name: str, *, delay: float | None = None, **kwargs: Any) -> str:
+        """Queue job ``name`` (to run ``delay`` seconds from now); returns its id. The
+        request's id goes along for the logs."""
+        task = self.tasks[name].s(request_id=request_id(), delay=delay, **kwargs)
         log.info("job queued", extra={"job": name, "job_id": task.id})
         self.huey.enqueue(task)
         return str(task.id)

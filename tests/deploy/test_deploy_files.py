@@ -16,8 +16,16 @@ NGINX = DEPLOY / "nginx"
 def test_compose_parses_and_wires_app_database_redis_and_nginx() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"app", "db", "redis", "nginx"}
+    assert set(services) == {"app", "worker", "db", "redis", "nginx"}
     app_env = services["app"]["environment"]
+    # The consumer runs on the app's settings and sees the folder where imports are spooled.
+    assert services["worker"]["command"] == ["osnova", "worker"]
+    assert services["worker"]["environment"] == {
+        k: v for k, v in app_env.items() if k not in ("OSNOVA_TRUSTED_PROXIES", "OSNOVA_BIND")
+    }
+    assert "instance:/var/lib/osnova" in services["worker"]["volumes"]
+    assert "instance:/var/lib/osnova" in services["app"]["volumes"]
+    assert "--appendonly" in services["redis"]["command"]
     assert "@db:5432/" in app_env["OSNOVA_DATABASE_URL"]
     assert app_env["OSNOVA_REDIS_URL"].startswith("redis://redis:6379/")
     assert app_env["OSNOVA_BIND"].endswith(":8000")
@@ -54,6 +62,21 @@ def test_the_systemd_unit_reloads_with_hup_and_is_hardened() -> None:
     assert service["User"] != "root"
     for option in ("NoNewPrivileges", "ProtectSystem", "PrivateTmp", "ProtectHome"):
         assert option in service
+
+
+def test_the_worker_unit_runs_the_consumer_and_stops_it_gracefully() -> None:
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read_string((DEPLOY / "systemd" / "osnova-worker.service").read_text())
+    web = configparser.ConfigParser(strict=False, interpolation=None)
+    web.optionxform = str  # type: ignore[assignment,method-assign]
+    web.read_string((DEPLOY / "systemd" / "osnova.service").read_text())
+    service = unit["Service"]
+    assert service["ExecStart"].endswith("osnova worker")
+    assert service["KillSignal"] == "SIGINT"
+    assert service["EnvironmentFile"] == web["Service"]["EnvironmentFile"]
+    assert service["ReadWritePaths"] == web["Service"]["ReadWritePaths"]
+    assert service["User"] != "root"
 
 
 def test_nginx_and_gunicorn_agree_on_ports_and_body_size() -> None:

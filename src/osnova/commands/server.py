@@ -15,9 +15,14 @@ from osnova.config import deployment_findings, load_settings
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--with-worker", is_flag=True, help="Also run the background job consumer (osnova worker)."
+)
 @with_appcontext
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, with_worker: bool) -> None:
     """Serve the site with gunicorn (the configuration was checked when the app loaded)."""
+    if with_worker:
+        os.environ["OSNOVA_SERVE_WITH_WORKER"] = "1"
     argv = [
         sys.executable,
         "-m",
@@ -30,7 +35,10 @@ def serve(host: str, port: int, workers: int) -> None:
         str(workers),
         "osnova.wsgi:app",
     ]
-    click.echo(f"osnova: serving on http://{host}:{port}/ with {workers} workers", err=True)
+    consumer = " and a job consumer" if with_worker else ""
+    click.echo(
+        f"osnova: serving on http://{host}:{port}/ with {workers} workers{consumer}", err=True
+    )
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 
 

@@ -41,7 +41,10 @@ def worker(workers: int | None, worker_type: str | None, metrics_port: int) -> N
         from prometheus_client import start_http_server  # noqa: PLC0415
 
         start_http_server(metrics_port, addr="127.0.0.1")
+    # Imports a killed consumer left running: those already silent now, and (once their
+    # heartbeat has had time to go stale) those it was running a moment ago.
     queue.recover_stalled_imports()
+    queue.enqueue("recover_imports", delay=settings.import_stall_seconds + 1)
     count = workers or settings.job_workers
     kind = worker_type or settings.job_worker_type
     click.echo(
