@@ -100,8 +100,9 @@ class JobQueue:
     def enqueue(self, name: str, *, delay: float | None = None, **kwargs: Any) -> str:
         """Queue job ``name`` (to run ``delay`` seconds from now); returns its id. The
         request's id goes along for the logs."""
-        task = self.tasks[name].s(request_id=request_id(), delay=delay, **kwargs)
-        log.info("job queued", extra={"job": name, "job_id": task.id})
+        queued_by = request_id()
+        task = self.tasks[name].s(request_id=queued_by, delay=delay, **kwargs)
+        log.info("job queued", extra={"job": name, "job_id": task.id, "request_id": queued_by})
         self.huey.enqueue(task)
         return str(task.id)
 
