@@ -19,6 +19,8 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
+from osnova.http.redaction import redact_path
+
 # Prometheus multiprocess mode: every worker writes its metrics under this folder. It must be
 # in a worker's environment before the app imports prometheus_client.
 metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(
@@ -60,7 +62,7 @@ class JsonAccessLogger(Logger):  # type: ignore[misc]
             "logger": "gunicorn.access",
             "remote_addr": environ.get("REMOTE_ADDR"),
             "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),
+            "path": redact_path(environ.get("PATH_INFO") or ""),
             "status": resp.status_code if hasattr(resp, "status_code") else resp.status,
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 2),

@@ -31,6 +31,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from osnova import metrics
 from osnova.config import Settings
+from osnova.http.redaction import redact_path
 
 REQUEST_ID_HEADER = "X-Request-ID"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -134,7 +135,7 @@ def _finish_request(response: Response) -> Response:
         extra={
             "request_id": g.get("request_id"),
             "method": request.method,
-            "path": request.path,
+            "path": redact_path(request.path),
             "status": response.status_code,
             "duration_ms": round(duration * 1000, 2),
             "user_id": signed_in_user_id(),
@@ -167,6 +168,10 @@ def _scrub_event(event_data: dict[str, Any], _hint: dict[str, Any]) -> dict[str,
     request_data = event_data.get("request") or {}
     request_data.pop("cookies", None)
     request_data.pop("data", None)
+    if isinstance(request_data.get("url"), str):
+        base, _, path = request_data["url"].partition("://")
+        host, slash, rest = path.partition("/")
+        request_data["url"] = f"{base}://{host}{redact_path(slash + rest)}"
     headers = request_data.get("headers") or {}
     for name in list(headers):
         if name.lower() in ("authorization", "cookie", "x-csrftoken", "set-cookie"):

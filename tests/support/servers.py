@@ -181,6 +181,7 @@ class Nginx:
         text = text.replace(
             "/opt/osnova/venv/lib/python3.11/site-packages/osnova/static/", f"{STATIC_DIR}/"
         )
+        text = text.replace("/var/log/nginx/", f"{self.workdir / 'nginx' / 'logs'}/")
         return text.replace("/var/lib/osnova/media/", f"{self.media_dir}/")
 
     def start(self, nginx_binary: str) -> Nginx:
