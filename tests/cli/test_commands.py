@@ -167,6 +167,28 @@ def test_db_upgrade_works_from_any_directory(tmp_path: Path) -> None:
     assert b"demo data created" in seeded.stdout
 
 
+def test_the_instance_folder_holds_the_default_database(tmp_path: Path) -> None:
+    env = osnova_env(tmp_path)
+    env.pop("OSNOVA_DATABASE_URL", None)
+    env["OSNOVA_INSTANCE_DIR"] = str(tmp_path / "somewhere" / "else")
+    subprocess.run([OSNOVA, "db", "upgrade"], env=env, cwd=tmp_path, check=True, timeout=60)
+    assert (tmp_path / "somewhere" / "else" / "osnova.sqlite3").is_file()
+    assert not (tmp_path / "somewhere" / "instance").exists()
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "osnova.sqlite3"
+    env = osnova_env(tmp_path, OSNOVA_DATABASE_URL=f"sqlite:///{missing}")
+    result = subprocess.run(
+        [OSNOVA, "db", "upgrade"], check=False, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("{")]
+    assert errors == [
+        f"osnova: error: cannot use the database {missing}: unable to open database file"
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
