@@ -127,6 +127,21 @@ def wait_until_up(url: str, timeout: float = 30, host: str | None = None) -> Non
             time.sleep(0.1)
 
 
+def read_json_lines(path: Path) -> list[dict[str, object]]:
+    """Every line of a log file as a JSON object; a line that is not one fails the caller."""
+    records = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise AssertionError(f"{path.name}:{number} is not JSON: {line[:200]!r}") from None
+        assert isinstance(record, dict), f"{path.name}:{number} is not a JSON object"
+        records.append(record)
+    return records
+
+
 def osnova_env(workdir: Path, **values: str) -> dict[str, str]:
     (workdir / "metrics").mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OSNOVA_", "PROMETHEUS_"))}
@@ -192,9 +207,12 @@ class Gunicorn:
         return {int(pid) for pid in found.stdout.split()}
 
     def app_log(self) -> list[dict[str, object]]:
-        """The JSON lines the app wrote to stderr (gunicorn's own lines are skipped)."""
-        lines = self.stderr_path.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.startswith("{")]
+        """The records on stderr: the app's, and gunicorn's error log (each line is JSON)."""
+        return read_json_lines(self.stderr_path)
+
+    def access_log(self) -> list[dict[str, object]]:
+        """gunicorn's access log on stdout, a JSON record per request."""
+        return read_json_lines(self.stdout_path)
 
     def signal(self, signum: signal.Signals) -> None:
         assert self.process is not None

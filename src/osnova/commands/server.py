@@ -30,7 +30,8 @@ def serve(host: str, port: int, workers: int) -> None:
         str(workers),
         "osnova.wsgi:app",
     ]
-    click.echo(f"osnova: serving on http://{host}:{port}/ with {workers} workers", err=True)
+    if sys.stderr.isatty():  # for a person at a terminal; logs read by programs stay JSON
+        click.echo(f"osnova: serving on http://{host}:{port}/ with {workers} workers", err=True)
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 
 
