@@ -10,11 +10,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+import click
 import pytest
+from flask import Flask
+from flask.cli import FlaskGroup, ScriptInfo
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from osnova import cli as cli_module
 from osnova.config import Settings
 from osnova.models import Item, Role, User
 from osnova.security import verify_password
@@ -258,3 +262,25 @@ def test_commands_load_alembic_and_rich_only_when_they_need_them(tmp_path: Path)
     assert '"openapi"' in output
     output, loaded = loaded_by(tmp_path, "db", "current")
     assert "head" in output
+
+
+def test_the_help_lists_every_command_with_its_own_summary(app: Flask) -> None:
+    """``osnova --help`` is written without the app; it must say what the commands say."""
+    group = cli_module.cli
+    context = click.Context(group, obj=ScriptInfo(create_app=lambda: app))
+    with context:
+        found = {
+            name: command.get_short_help_str(limit=300)
+            for name in {*app.cli.commands, *FlaskGroup().list_commands(context), "db"}
+            if (command := group.get_command(context, name)) is not None
+        }
+    assert found == cli_module.SUMMARIES
+
+
+def test_help_builds_no_app(tmp_path: Path) -> None:
+    env = osnova_env(tmp_path, OSNOVA_DATABASE_URL="not a database url")
+    result = subprocess.run(
+        [OSNOVA, "--help"], check=True, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "worker" in result.stdout
+    assert not (tmp_path / "instance").exists()  # the app would have made it
