@@ -122,6 +122,23 @@ def test_the_account_page_cancels_a_pending_change(
     )  # withdrawing one's own request signs no one out
 
 
+def test_a_change_asked_for_in_ukrainian_is_mailed_in_ukrainian(
+    make_app: Callable[..., Flask], smtp_sink: SmtpSink
+) -> None:
+    app = make_app(smtp_url=smtp_sink.url)
+    add_user(app, username="ivan", email=OLD)
+    client = signed_in(app)
+    client.set_cookie("lang", "uk")
+    ask_for(client, NEW)
+    assert f"очікує підтвердження: {NEW}" in client.get("/account").text
+    assert [m["Subject"] for m in smtp_sink.to(NEW)] == ["Підтвердьте нову адресу email"]
+    assert [m["Subject"] for m in smtp_sink.to(OLD)] == [
+        "Адресу email вашого облікового запису змінюють"
+    ]
+    page = client.get(link_in(smtp_sink.to(NEW)[-1], "/email/confirm/")).text
+    assert "Підтвердити нову адресу" in page
+
+
 def test_an_expired_link_is_refused(make_app: Callable[..., Flask], smtp_sink: SmtpSink) -> None:
     app = make_app(smtp_url=smtp_sink.url, email_change_link_hours=24)
     add_user(app, username="ivan", email=OLD)
