@@ -180,6 +180,8 @@ def init_sentry(settings: Settings) -> None:
         return
     import sentry_sdk  # noqa: PLC0415 - loaded only when error reporting is on
     from sentry_sdk.integrations.flask import FlaskIntegration  # noqa: PLC0415
+    from sentry_sdk.integrations.huey import HueyIntegration  # noqa: PLC0415
+    from sentry_sdk.integrations.logging import ignore_logger  # noqa: PLC0415
 
     sentry_sdk.init(
         dsn=settings.sentry_dsn.get_secret_value(),
@@ -190,9 +192,28 @@ def init_sentry(settings: Settings) -> None:
         include_local_variables=False,
         max_request_body_size="never",
         integrations=[FlaskIntegration()],
+        # huey logs every failed attempt of a job; a job's final failure is sent once, with
+        # its tags, by report_job_failure.
+        disabled_integrations=[HueyIntegration()],
         before_send=_scrub_event,  # type: ignore[arg-type]
         traces_sample_rate=0.0,
     )
+    ignore_logger("huey")
+
+
+def report_job_failure(settings: Settings, error: BaseException, job: JobContext) -> None:
+    """A job that failed for good reaches Sentry like a failed request: the same scrubbing,
+    tagged with the job and the request that queued it (retried attempts are only logged)."""
+    if settings.sentry_dsn is None:
+        return
+    import sentry_sdk  # noqa: PLC0415
+
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("job", job.job)
+        scope.set_tag("job_id", job.job_id)
+        if job.request_id is not None:
+            scope.set_tag("request_id", job.request_id)
+        sentry_sdk.capture_exception(error)
 
 
 def _tag_sentry_scope() -> None:
