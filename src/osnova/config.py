@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # Links in mail stay valid this long.
     reset_link_minutes: int = Field(default=60, ge=1)
     verify_link_hours: int = Field(default=48, ge=1)
+    # A change of email: the link mailed to the new address lives this long, and the old
+    # address may cancel the change (undo it, once confirmed) for this many days.
+    email_change_link_hours: int = Field(default=24, ge=1)
+    email_change_undo_days: int = Field(default=7, ge=1)
     # Background jobs (huey): a SQLite queue in the instance folder, or Redis when redis_url is
     # set. Immediate mode runs each job inside the call that queues it (the testing default).
     jobs_immediate: bool | None = None

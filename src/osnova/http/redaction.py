@@ -1,13 +1,13 @@
-"""Paths that carry a secret (a password-reset or address-confirmation token) and their
-redacted form for every log: the app's request log, gunicorn's access log and nginx's format
-(``deploy/nginx/osnova.conf`` maps the same prefixes). Kept free of imports so that
-``osnova.gunicorn_conf`` can use it before the app exists."""
+"""Paths that carry a secret (a password-reset, address-confirmation or email-change token)
+and their redacted form for every log: the app's request log, gunicorn's access log and
+nginx's format (``deploy/nginx/osnova.conf`` maps the same prefixes). Kept free of imports so
+that ``osnova.gunicorn_conf`` can use it before the app exists."""
 
 from __future__ import annotations
 
 import re
 
-SECRET_PATH_PREFIXES = ("/password/reset/", "/email/verify/")
+SECRET_PATH_PREFIXES = ("/password/reset/", "/email/verify/", "/email/confirm/", "/email/cancel/")
 REDACTED = "[redacted]"
 _SECRET_PATH = re.compile("^(" + "|".join(map(re.escape, SECRET_PATH_PREFIXES)) + ")[^?]+")
 
