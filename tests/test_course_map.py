@@ -149,7 +149,8 @@ def test_both_languages_have_the_same_pages_and_sections() -> None:
 
 
 def _targets(language: str, name: str) -> set[str]:
-    """What a page links, written the same for both languages (a sibling page by its name)."""
+    """What a page links, written the same for both languages: a course page by its side
+    (this language or the other one) and name, anything else by its path."""
     page = COURSE / language / name
     found = set()
     for target in links_in(page.read_text(encoding="utf-8")):
@@ -157,8 +158,10 @@ def _targets(language: str, name: str) -> set[str]:
             found.add(target)
             continue
         path, _anchor = resolve(page, target)
-        if path.is_relative_to(COURSE / language):
-            found.add(f"course:{path.relative_to(COURSE / language)}")
+        if path.is_relative_to(COURSE):
+            linked_language, *rest = path.relative_to(COURSE).parts
+            side = "same" if linked_language == language else "other"
+            found.add(f"course:{side}:{'/'.join(rest)}")
         else:
             found.add(str(path.relative_to(ROOT)))
     return found
@@ -233,6 +236,22 @@ def test_every_topic_page_has_the_four_sections(language: str, name: str) -> Non
         assert first, f"{name}: a listed place without a link: {item[:60]!r}"
         path = resolve(page, first[0])[0].relative_to(ROOT)
         assert path.parts[0] != "docs", f"{name}: {path} is a document, not the code"
+
+
+def try_it_code(language: str, name: str) -> list[str]:
+    """The code blocks of a topic page's "Try it" section: its commands and their outputs."""
+    text = (COURSE / language / name).read_text(encoding="utf-8")
+    section = text.split(f"## {TOPIC_SECTIONS[language][2]}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^```[^\n]*\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize(
+    "name", [name for name in course_pages("en") if name not in OVERVIEW_PAGES]
+)
+def test_both_languages_show_the_same_commands_and_outputs(name: str) -> None:
+    english = try_it_code("en", name)
+    assert english, f"{name}: no commands to try"
+    assert english == try_it_code("uk", name)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
