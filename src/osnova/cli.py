@@ -9,6 +9,8 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
 
 MIGRATIONS = "db"
+SETTINGS_KEY = "osnova.settings"  # as in osnova.extensions, which imports the app's stack
+DEVELOPMENT_SERVER = "run"
 # What ``osnova --help`` lists. It is written here so that the help needs neither the app nor
 # any command's module: building the app imports nearly everything (about 1.5 s). A test keeps
 # it equal to the commands' own help.
@@ -56,6 +58,14 @@ class OsnovaGroup(FlaskGroup):
         from osnova.commands.migrations import init_migrations  # noqa: PLC0415
 
         app = ctx.ensure_object(ScriptInfo).load_app()
+        if name == DEVELOPMENT_SERVER and app.extensions[SETTINGS_KEY].is_production:
+            # Werkzeug's server (with its debugger on a flag of its own) is for development.
+            from osnova.config import ConfigError  # noqa: PLC0415
+
+            raise ConfigError(
+                "refusing to start in production: osnova run is Flask's development server; "
+                "serve with osnova serve (gunicorn)"
+            )
         if name == MIGRATIONS:
             init_migrations(app)
         command = app.cli.commands.get(name)

@@ -284,3 +284,28 @@ def test_help_builds_no_app(tmp_path: Path) -> None:
     )
     assert "worker" in result.stdout
     assert not (tmp_path / "instance").exists()  # the app would have made it
+
+
+def test_production_refuses_the_development_server(tmp_path: Path) -> None:
+    """``osnova run`` is Werkzeug's server, whose debugger has a flag of its own."""
+    env = osnova_env(
+        tmp_path,
+        OSNOVA_ENV="production",
+        OSNOVA_SECRET_KEY="Zq8v1L3x9KpR7tW2mN5bC4yH6jD0sF8gA1eU",
+        OSNOVA_ALLOWED_HOSTS="127.0.0.1",
+        OSNOVA_BASE_URL="https://catalogue.example.org",
+    )
+    result = subprocess.run(
+        [OSNOVA, "run", "--debugger", "--port", "1"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("{")]
+    assert lines == [
+        "osnova: error: refusing to start in production: osnova run is Flask's development "
+        "server; serve with osnova serve (gunicorn)"
+    ]
