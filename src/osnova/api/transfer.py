@@ -87,6 +87,7 @@ def _readable_twice(stream: IO[bytes]) -> IO[bytes]:
 @bp.input(ImportQuery, location="query", arg_name="query")
 @bp.doc(
     summary="Import users or items from CSV, JSON or JSON Lines",
+    operation_id="importRows",
     description="The file is the raw body or the `file` field of a multipart form. All rows "
     "or none: a 422 lists the bad lines and nothing is written. `dry_run=true` checks "
     "without writing. Users: admins only; items: admins, or anyone for their own items.",
@@ -120,6 +121,7 @@ def import_rows(kind: str, query: ImportQuery) -> Response:
 @bp.input(ExportQuery, location="query", arg_name="query")
 @bp.doc(
     summary="Export users or items as CSV, JSON or JSON Lines",
+    operation_id="exportRows",
     description="Streamed as a download. Users: admins only. Items: everyone's for admins "
     "(with an `owner` column), else the caller's own. CSV cells that a spreadsheet would "
     "run as a formula are prefixed with `'`.",

@@ -125,7 +125,7 @@ def handle_csrf_error(_error: CSRFError) -> Response:
 def handle_domain_error(error: DomainError) -> Response:
     db.session.rollback()  # nothing of a refused operation is kept
     errors = None
-    if isinstance(error, InvalidInput):
+    if isinstance(error, (InvalidInput, Conflict)):
         errors = [FieldError(e.field, gettext(e.message)) for e in error.errors]
     return error_response(
         DOMAIN_STATUS.get(type(error), 400), gettext(error.message, **error.params), errors=errors

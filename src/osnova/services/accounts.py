@@ -75,7 +75,7 @@ def register(
     password = data.password or ""
     check_new_password(password, username=data.username, email=data.email)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
-        raise InvalidInput([FieldError("username", USERNAME_TAKEN)], USERNAME_TAKEN)
+        raise Conflict(USERNAME_TAKEN, [FieldError("username", USERNAME_TAKEN)])
     existing = session.scalar(select(User).where(User.email == data.email))
     if existing is not None:
         hash_password(settings, password)  # same cost as a real registration
@@ -147,7 +147,7 @@ def change_email(*, session: Session, user: User, email: str) -> None:
         return
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         message = N_("This email address cannot be used.")
-        raise InvalidInput([FieldError("email", message)], message)
+        raise Conflict(message, [FieldError("email", message)])
     user.email = email
     user.email_verified_at = None
     audit.record(session=session, action="email.change", actor=user)

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from osnova.database import utcnow
-from osnova.errors import InvalidInput
+from osnova.errors import Conflict, InvalidInput
 from osnova.extensions import current_settings, db
 from osnova.http.account_mail import send_verification
 from osnova.schemas import EmailChange, ProfileUpdate
@@ -78,7 +78,7 @@ def change_email() -> Response | tuple[str, int]:
         try:
             data = EmailChange(email=form.email.data or "")
             accounts.change_email(session=db.session(), user=signed_in_user(), email=data.email)
-        except (ValidationError, InvalidInput) as error:
+        except (ValidationError, InvalidInput, Conflict) as error:
             show_errors(form, error)
         else:
             db.session.commit()

@@ -8,7 +8,7 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from osnova.errors import InvalidInput
+from osnova.errors import Conflict, InvalidInput
 from osnova.extensions import current_settings, db, limiter, signing_key
 from osnova.http.account_mail import send_already_registered, send_reset_link, send_verification
 from osnova.http.sign_in import password_sign_in
@@ -52,7 +52,7 @@ def register() -> str | Response:
                 data=data,
                 remote_addr=remote_addr(),
             )
-        except (ValidationError, InvalidInput) as error:
+        except (ValidationError, InvalidInput, Conflict) as error:
             show_errors(form, error)
         else:
             db.session.commit()
