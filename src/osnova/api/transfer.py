@@ -1,9 +1,10 @@
 """Bulk import and export over HTTP: the same service as ``osnova import``/``osnova export``.
 
 Imports take the file as the raw body or as the ``file`` field of a multipart form, up to
-the app's request size limit; they answer with the report (200), or with a 422 problem
-naming each bad line and column, in which case nothing was written. Exports stream: the
-first rows leave while later ones are still being read from the database.
+the app's request size limit; they answer with the report (200), or with a problem naming
+each bad line and column, in which case nothing was written: 409 when the only problem is
+rows that clash with stored data, else 422. Exports stream: the first rows leave while
+later ones are still being read from the database.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from osnova.api.docs import DOWNLOAD, UPLOAD, responses
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import db
 from osnova.http.downloads import export_download
+from osnova.http.errors import import_refusal_status
 from osnova.http.problems import problem
 from osnova.services import transfer
 from osnova.services.transfer import KINDS, Format, OnConflict
@@ -88,10 +90,12 @@ def _readable_twice(stream: IO[bytes]) -> IO[bytes]:
 @bp.doc(
     summary="Import users or items from CSV, JSON or JSON Lines",
     operation_id="importRows",
-    description="The file is the raw body or the `file` field of a multipart form. All rows "
-    "or none: a 422 lists the bad lines and nothing is written. `dry_run=true` checks "
-    "without writing. Users: admins only; items: admins, or anyone for their own items.",
-    responses=responses(200, 400, 401, 403, 413, 415, 422, 429),
+    description="The file is JSON rows, the `file` field of a multipart form, or a raw body "
+    "(its format from `format`, else its media type: `text/csv`, `application/jsonl`). All "
+    "rows or none: a 422 lists the bad lines and nothing is written; a 409 when the only "
+    "problem is rows that clash with stored data. `dry_run=true` checks without writing. "
+    "Users: admins only; items: admins, or anyone for their own items.",
+    responses=responses(200, 400, 401, 403, 409, 413, 415, 422, 429),
     extensions=UPLOAD,
 )
 def import_rows(kind: str, query: ImportQuery) -> Response:
@@ -113,7 +117,11 @@ def import_rows(kind: str, query: ImportQuery) -> Response:
             FieldError(f"line {e.line}" + (f", {e.column}" if e.column else ""), e.message)
             for e in report.errors
         ]
-        return problem(422, f"{report.error_count} row(s) refused; nothing was imported.", errors)
+        return problem(
+            import_refusal_status(report),
+            f"{report.error_count} row(s) refused; nothing was imported.",
+            errors,
+        )
     return jsonify(report.to_dict())
 
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from osnova.extensions import db
 from osnova.http.downloads import export_download
+from osnova.http.errors import import_refusal_status
 from osnova.services import policy, transfer
 from osnova.services.transfer import KINDS, Format, ImportReport, OnConflict
 from osnova.web import pending_imports
@@ -56,7 +57,7 @@ def _report_page(report: ImportReport, confirm_form: ConfirmImportForm | None) -
         conflicts=IMPORT_CONFLICTS,
         formats=EXPORT_FORMATS,
     )
-    return page, 200 if report.ok else 422
+    return page, 200 if report.ok else import_refusal_status(report)
 
 
 @bp.route("", methods=["GET", "POST"])
