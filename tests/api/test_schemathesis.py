@@ -22,11 +22,8 @@ from schemathesis.config import SchemathesisConfig
 
 from osnova import create_app
 from osnova.extensions import db
-from osnova.models import Role
-from osnova.schemas import UserCreate
-from osnova.services import accounts, tokens
-from tests.support.databases import make_settings, migrate_database
-from tests.support.live import served_osnova
+from tests.support.databases import make_settings
+from tests.support.live import served_with_admin
 
 MAX_EXAMPLES = 250
 REQUEST_LINE_LIMIT = 8190  # limit_request_line in osnova/gunicorn_conf.py
@@ -36,28 +33,8 @@ ADMIN_PASSWORD = "schemathesis admin passphrase"
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """A gunicorn serving osnova on a free loopback port, and an admin's token for it."""
-    workdir = tmp_path_factory.mktemp("schemathesis")
-    url = f"sqlite:///{workdir / 'osnova.sqlite3'}"
-    migrate_database(url, workdir / "instance")
-    app = create_app(make_settings(url, workdir / "instance"))
-    with app.app_context():
-        data = UserCreate(username="boss", email="boss@example.org", password=ADMIN_PASSWORD)
-        admin = accounts.create_user(
-            session=db.session(), settings=make_settings(url, workdir), data=data, role=Role.ADMIN
-        )
-        secret = tokens.create_token(session=db.session(), user=admin, name="schemathesis").secret
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    with served_osnova(
-        url,
-        workdir,
-        # Token creation and registration are rate limited; the fuzzer is not an attacker.
-        OSNOVA_LOGIN_ATTEMPTS_PER_IP="100000 per minute",
-        OSNOVA_LOGIN_FAILURES_PER_ACCOUNT="100000 per minute",
-        OSNOVA_REGISTRATIONS_PER_IP="100000 per minute",
-    ) as base_url:
-        yield base_url, secret
+    with served_with_admin(tmp_path_factory.mktemp("schemathesis"), "boss", ADMIN_PASSWORD) as url:
+        yield url, _fresh_token(url)
 
 
 def openapi_document() -> dict[str, Any]:
