@@ -154,6 +154,17 @@ def test_taking_another_accounts_email_is_a_409_and_changes_nothing(
     assert me["email"] != "taras@example.org"
 
 
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+@pytest.mark.parametrize("item_id", [2**31, 2**63])
+def test_an_item_id_beyond_any_row_is_a_404(
+    client: FlaskClient, token: str, method: str, item_id: int
+) -> None:
+    response = client.open(
+        f"/api/v1/items/{item_id}", method=method, json={"title": "T"}, headers=bearer(token)
+    )
+    assert_problem(response, 404)
+
+
 def test_demoting_the_last_admin_is_a_problem_409(client: FlaskClient) -> None:
     admin = UserFactory(username="boss", role="admin")
     response = client.patch(
