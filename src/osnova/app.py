@@ -14,10 +14,12 @@ from osnova.config import Settings, development_secret_key, load_settings, valid
 from osnova.database import configure_engine, engine_options, normalise_url
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager
 from osnova.http import errors, probes
+from osnova.http.bodies import BoundedRequest
 from osnova.http.converters import register_converters
 from osnova.http.headers import init_headers
 from osnova.http.origin import init_origin_check
 from osnova.i18n import install_template_gettext, select_locale
+from osnova.jobs import init_jobs
 from osnova.observability import init_observability, watch_pool
 from osnova.web import account, admin, admin_transfer, auth, items, pages
 from osnova.web.sessions import init_sessions
@@ -56,6 +58,7 @@ def create_app(config: Settings | None = None) -> Flask:
 
 def configure_flask(app: Flask, settings: Settings) -> None:
     app.extensions[SETTINGS_KEY] = settings
+    app.request_class = BoundedRequest
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     if secret is None:
         secret = development_secret_key(settings.instance_dir)
@@ -108,6 +111,7 @@ def register_extensions(app: Flask) -> None:
     init_sessions(app)
     init_headers(app)
     init_origin_check(app)
+    init_jobs(app, app.extensions[SETTINGS_KEY])
     with app.app_context():
         configure_engine(db.engine)
         watch_pool(db.engine)

@@ -13,12 +13,14 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+# The default database: a SQLite file in the instance folder, wherever that folder is.
+DEFAULT_DATABASE_URL = "sqlite:///instance/osnova.sqlite3"
 MIN_SECRET_KEY_BYTES = 32
 # A random key of 32+ characters has far more; 40 spaces or 36 times "a" have one.
 MIN_SECRET_KEY_DISTINCT = 12
@@ -74,7 +76,7 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     debug: bool = False
     secret_key: SecretStr | None = None
-    database_url: str = "sqlite:///instance/osnova.sqlite3"
+    database_url: str = DEFAULT_DATABASE_URL
     instance_dir: Path = Field(default_factory=default_instance_dir)
     redis_url: str | None = None
     media_dir: Path | None = None
@@ -102,6 +104,26 @@ class Settings(BaseSettings):
     # Links in mail stay valid this long.
     reset_link_minutes: int = Field(default=60, ge=1)
     verify_link_hours: int = Field(default=48, ge=1)
+    # Background jobs (huey): a SQLite queue in the instance folder, or Redis when redis_url is
+    # set. Immediate mode runs each job inside the call that queues it (the testing default).
+    jobs_immediate: bool | None = None
+    jobs_queue_name: str = "osnova"
+    job_workers: int = Field(default=2, ge=1, le=64)
+    job_worker_type: Literal["thread", "process"] = "thread"
+    # How long an idle consumer waits at most between looks at a SQLite queue (Redis blocks).
+    job_poll_seconds: float = Field(default=0.5, gt=0, le=10)
+    # A failed mail is tried again after this many seconds, doubling each time.
+    job_retries: int = Field(default=6, ge=0)
+    job_retry_seconds: float = Field(default=10, ge=0)
+    # Imports over HTTP: more rows than this become a background job (202 and a status URL).
+    import_http_max_rows: int = Field(default=5_000, ge=1)
+    import_http_max_rows_admin: int = Field(default=50_000, ge=1)
+    imports_per_account: str = "3 per minute"
+    # A running import whose consumer stopped beating this long ago is started again.
+    import_stall_seconds: int = Field(default=30, ge=1)
+    # Housekeeping: finished import jobs and their files, and the audit trail, are kept this long.
+    import_job_days: int = Field(default=7, ge=1)
+    audit_retention_days: int = Field(default=365, ge=1)
     sql_echo: bool = False
     log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
     # Argon2id cost; OWASP's floor is m=19 MiB, t=2, p=1. The testing profile ignores these.
@@ -124,17 +146,27 @@ class Settings(BaseSettings):
     def is_testing(self) -> bool:
         return self.env is Environment.TESTING
 
-    def resolved_database_url(self) -> str:
-        """The database URL with a relative SQLite path anchored at the instance dir's parent.
+    @property
+    def runs_jobs_immediately(self) -> bool:
+        """Jobs run where they are queued: the testing default, never a choice in production."""
+        if self.jobs_immediate is None:
+            return self.is_testing
+        return self.jobs_immediate
 
-        ``sqlite:///instance/osnova.sqlite3`` then means the same file whatever the working
-        directory, which is what lets ``osnova db upgrade`` run from anywhere.
+    def resolved_database_url(self) -> str:
+        """The database URL with its SQLite file placed for any working directory.
+
+        The default is ``osnova.sqlite3`` in the instance folder (so ``OSNOVA_INSTANCE_DIR``
+        moves it too); another relative SQLite path is anchored at the instance folder's
+        parent. Either way ``osnova db upgrade`` means the same file from any directory.
         """
         url = make_url(self.database_url)
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return self.database_url
         path = Path(url.database)
-        if not path.is_absolute():
+        if self.database_url == DEFAULT_DATABASE_URL:
+            path = self.instance_dir.resolve() / path.name
+        elif not path.is_absolute():
             path = self.instance_dir.resolve().parent / path
         return url.set(database=str(path)).render_as_string(hide_password=False)
 

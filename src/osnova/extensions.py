@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -28,6 +30,7 @@ def _reads_are_not_limited() -> bool:
 
 
 SETTINGS_KEY = "osnova.settings"
+JOBS_KEY = "osnova.jobs"
 
 
 def current_settings() -> Settings:
@@ -41,3 +44,9 @@ def current_settings() -> Settings:
 def signing_key() -> str:
     """The app's secret key as text, for itsdangerous serializers."""
     return str(current_app.config["SECRET_KEY"])
+
+
+def enqueue_job(name: str, **kwargs: Any) -> str:
+    """Queue background job ``name`` (see ``osnova.jobs``); call it after the commit."""
+    job_id: str = current_app.extensions[JOBS_KEY].enqueue(name, **kwargs)
+    return job_id

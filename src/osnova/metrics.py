@@ -29,3 +29,10 @@ LOGINS = Counter("osnova_logins_total", "Sign-in attempts by outcome.", ["outcom
 IMPORT_ROWS = Counter(
     "osnova_import_rows_total", "Rows read by imports, by kind and outcome.", ["kind", "outcome"]
 )
+JOBS = Counter("osnova_jobs_total", "Background jobs run, by job and outcome.", ["job", "outcome"])
+JOB_DURATION = Histogram(
+    "osnova_job_duration_seconds",
+    "Time a background job ran.",
+    ["job"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900),
+)

@@ -1,4 +1,4 @@
-"""The catalogue's tables: User, Item, ApiToken and AuditEvent.
+"""The catalogue's tables: User, Item, ApiToken, AuditEvent and ImportJob.
 
 Usernames and emails are stored lower-cased and the database refuses anything else, so a
 plain UNIQUE index makes them unique case-insensitively on SQLite, PostgreSQL and MariaDB
@@ -169,3 +169,44 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JOB_STATUS_VALUES = ", ".join(f"'{status.value}'" for status in JobStatus)
+
+
+class ImportJob(Base):
+    """An import too big for a request, run by the job consumer from a spooled copy of the file.
+
+    Its status moves queued → running → done or failed; "done" is written in the import's own
+    transaction, so a job whose consumer died is either done with every row or not done at all.
+    """
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({JOB_STATUS_VALUES})", name="status_known"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(8))
+    on_conflict: Mapped[str] = mapped_column(String(8))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED.value, index=True)
+    # The spooled upload's file name in the instance folder; None once it is removed.
+    spool_name: Mapped[str | None] = mapped_column(String(64))
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -30,6 +30,7 @@ OPERATION_IDS = {
     ("patch", "/api/v1/items/{item_id}"): "updateItem",
     ("delete", "/api/v1/items/{item_id}"): "deleteItem",
     ("post", "/api/v1/imports/{kind}"): "importRows",
+    ("get", "/api/v1/imports/jobs/{job_id}"): "getImportJob",
     ("get", "/api/v1/exports/{kind}"): "exportRows",
 }
 OPERATIONS = set(OPERATION_IDS)

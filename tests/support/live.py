@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,7 +35,12 @@ CHROMIUM_FLAGS = [
 
 @contextmanager
 def served_osnova(
-    database_url: str, workdir: Path, *, workers: int = 2, **settings: str
+    database_url: str,
+    workdir: Path,
+    *,
+    workers: int = 2,
+    serve_args: tuple[str, ...] = (),
+    **settings: str,
 ) -> Iterator[str]:
     """Run ``osnova serve`` (gunicorn) on ``database_url``; yield its base URL.
 
@@ -55,7 +61,7 @@ def served_osnova(
     osnova = str(Path(sys.executable).parent / "osnova")
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            [osnova, "serve", "--port", str(port), "--workers", str(workers)],
+            [osnova, "serve", "--port", str(port), "--workers", str(workers), *serve_args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -73,8 +79,8 @@ def served_osnova(
                 time.sleep(0.2)
         yield base_url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.send_signal(signal.SIGINT)  # as Ctrl-C: gunicorn and any job consumer stop
+        server.wait(timeout=60)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -31,9 +32,10 @@ class SmtpSink:
         return match.group(1)
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink(url="")
+@contextmanager
+def smtp_sink_on(port: int) -> Iterator[SmtpSink]:
+    """A sink on ``port`` (for a test that starts the mail server only later)."""
+    sink = SmtpSink(url=f"smtp://127.0.0.1:{port}")
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
@@ -47,11 +49,15 @@ def smtp_sink() -> Iterator[SmtpSink]:
             sink.messages.append(message)
             return "250 OK"
 
-    port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
-    sink.url = f"smtp://127.0.0.1:{port}"
     try:
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    with smtp_sink_on(free_port()) as sink:
+        yield sink

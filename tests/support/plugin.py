@@ -32,9 +32,11 @@ from tests.support.databases import (
     new_app,
 )
 from tests.support.environment import STRICT
+from tests.support.jobs import consumer_for, queue_storage
 from tests.support.mail import smtp_sink
+from tests.support.sentry import sentry_sink
 
-__all__ = ["smtp_sink"]
+__all__ = ["consumer_for", "queue_storage", "sentry_sink", "smtp_sink"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -159,19 +159,36 @@ _REPORT_EXAMPLE = {
     "errors": [],
     "error_count": 0,
 }
+JOB_EXAMPLE = {
+    "id": 7,
+    "kind": "items",
+    "format": "csv",
+    "status": "queued",
+    "dry_run": False,
+    "rows_done": 0,
+    "attempts": 0,
+    "created_at": "2026-12-02T10:00:00Z",
+    "started_at": None,
+    "finished_at": None,
+    "report": None,
+}
 
 
 def _file_operation(operation: dict[str, Any]) -> None:
     """Request and answer bodies of the import and export operations, which are files, and
-    the kinds of rows they move."""
-    if "x-osnova-upload" in operation or "x-osnova-download" in operation:
-        for parameter in operation.get("parameters", []):
-            if parameter["name"] == "kind":
-                parameter["schema"] = {"type": "string", "enum": list(KINDS)}
+    their ``kind``, which the route allows only as ``users`` or ``items``."""
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "path" and parameter.get("name") == "kind":
+            parameter["schema"] = {"type": "string", "enum": list(KINDS)}
     if operation.pop("x-osnova-upload", False):
         operation["requestBody"] = {"required": True, "content": dict(_UPLOAD_BODIES)}
         ok = {"schema": {"type": "object"}, "example": _REPORT_EXAMPLE}
         operation["responses"]["200"] = {"description": "OK", "content": {"application/json": ok}}
+        queued = {"schema": {"type": "object"}, "example": JOB_EXAMPLE}
+        operation["responses"]["202"] = {
+            "description": "Queued: more rows than the caller's cap; poll the Location URL",
+            "content": {"application/json": queued},
+        }
     if operation.pop("x-osnova-download", False):
         operation["responses"]["200"] = {"description": "OK", "content": dict(_DOWNLOAD_BODIES)}
 

@@ -8,7 +8,7 @@ a 422, never applied. Output models are built from the ORM rows (``from_attribut
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -186,3 +186,21 @@ class UserQuery(QueryModel):
     q: Query = ""
     limit: Limit = DEFAULT_LIMIT
     cursor: UserCursor | None = None
+
+
+class ImportJobStatus(BaseModel):
+    """An import run by the job consumer: queued, running, done or failed."""
+
+    id: int
+    kind: str
+    format: str
+    status: Literal["queued", "running", "done", "failed"]
+    dry_run: bool
+    rows_done: int = Field(description="Rows read so far; all of them once it is done.")
+    attempts: int = Field(description="Runs started (a run cut short is started again).")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    report: dict[str, Any] | None = Field(
+        description="When done or failed: the same report as a direct import."
+    )

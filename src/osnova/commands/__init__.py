@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from osnova.commands import accounts, server, tokens, transfer
+from osnova.commands import accounts, server, tokens, transfer, worker
 
 COMMANDS: tuple[click.Command, ...] = (
     server.serve,
@@ -17,4 +17,5 @@ COMMANDS: tuple[click.Command, ...] = (
     accounts.seed_demo,
     tokens.tokens_group,
     *transfer.ALL,
+    worker.worker,
 )

@@ -11,18 +11,19 @@ import hmac
 import ipaddress
 import os
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
+    Gauge,
     generate_latest,
     multiprocess,
 )
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from osnova.extensions import current_settings, db
+from osnova.extensions import JOBS_KEY, current_settings, db
 
 bp = Blueprint("probes", __name__)
 
@@ -66,9 +67,23 @@ def _registry() -> CollectorRegistry:
     return registry
 
 
+def _queue_depth() -> bytes:
+    """Jobs waiting in the shared queue, read at scrape time (one value whichever host asks)."""
+    registry = CollectorRegistry()
+    depth = Gauge(
+        "osnova_jobs_queued", "Background jobs waiting (ready or scheduled).", registry=registry
+    )
+    try:
+        depth.set(current_app.extensions[JOBS_KEY].pending())
+    except Exception:  # a queue that cannot be read must not cost the other metrics
+        depth.set(float("nan"))
+    return generate_latest(registry)
+
+
 @bp.get("/metrics")
 def scrape() -> Response:
     if not _allowed():
         abort(403)
+    body = generate_latest(_registry()) + _queue_depth()
     # content_type, not mimetype: CONTENT_TYPE_LATEST carries its charset already.
-    return Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    return Response(body, content_type=CONTENT_TYPE_LATEST)

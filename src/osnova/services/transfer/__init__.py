@@ -5,8 +5,14 @@ Doors call ``import_rows(kind=…)`` with an open binary stream and get an ``Imp
 ``choose_format`` tells the format from what the caller gave. See docs/import-export.md.
 """
 
-from osnova.services.transfer.formats import Format, choose_format
-from osnova.services.transfer.kinds import KINDS, Kind, export_rows, import_rows
+from osnova.services.transfer.formats import Format, choose_format, count_rows
+from osnova.services.transfer.kinds import (
+    KINDS,
+    Kind,
+    export_rows,
+    import_rows,
+    require_may_import,
+)
 from osnova.services.transfer.report import ImportReport, OnConflict, RowError
 
 __all__ = [
@@ -17,6 +23,8 @@ __all__ = [
     "OnConflict",
     "RowError",
     "choose_format",
+    "count_rows",
     "export_rows",
     "import_rows",
+    "require_may_import",
 ]

@@ -105,6 +105,36 @@ def read_rows(
     return _read_jsonl(stream, columns, refused)
 
 
+def count_rows(stream: IO[bytes], fmt: Format, *, stop_after: int) -> int:
+    """How many rows ``stream`` holds, counting no further than ``stop_after`` + 1; the
+    stream is rewound. A file too broken to count is left to the import to explain."""
+    rows = 0
+    try:
+        for rows, _row in enumerate(_rough_rows(stream, fmt), start=1):
+            if rows > stop_after:
+                break
+    except (ValueError, csv.Error, ijson.JSONError):  # UnicodeDecodeError is a ValueError
+        pass
+    finally:
+        stream.seek(0)
+    return rows
+
+
+def _rough_rows(stream: IO[bytes], fmt: Format) -> Iterator[object]:
+    if fmt is Format.CSV:
+        text = _text(stream)
+        try:
+            reader = csv.reader(text)
+            next(reader, None)  # the header
+            yield from reader
+        finally:
+            text.detach()
+    elif fmt is Format.JSONL:
+        yield from (line for line in stream if line.strip())
+    else:
+        yield from ijson.items(_skip_to_content(stream), "item", use_float=True)
+
+
 def _check_columns(names: Iterable[str], columns: Sequence[str], refused: dict[str, str]) -> None:
     for name in names:
         if name in refused:

@@ -56,6 +56,17 @@ def import_rows(*, kind: Kind | str, **options: Unpack[ImportOptions]) -> Import
     return import_items(**options)
 
 
+def require_may_import(kind: Kind | str, actor: policy.Actor) -> None:
+    """Refuse now what the import itself would refuse, before a file is queued for later."""
+    needed: tuple[policy.Permission, ...]
+    if Kind(kind) is Kind.USERS:
+        needed = (policy.Permission.TRANSFER_DATA,)
+    else:
+        needed = (policy.Permission.MANAGE_OWN_ITEMS, policy.Permission.TRANSFER_DATA)
+    if not any(policy.can(actor, permission) for permission in needed):
+        raise policy.denied()
+
+
 def export_rows(*, kind: Kind | str, **options: Unpack[ExportOptions]) -> Iterator[bytes]:
     """The rows of ``kind`` as ``options["fmt"]``, read while the iterator is consumed."""
     if Kind(kind) is Kind.USERS:

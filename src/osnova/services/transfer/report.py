@@ -91,6 +91,27 @@ class ImportReport:
             "conflicts": self.conflict_count,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        """The report ``to_dict`` gave (as a background import keeps it); one kept before
+        reports told conflicts apart has none."""
+        return cls(
+            kind=data["kind"],
+            format=data["format"],
+            on_conflict=OnConflict(data["on_conflict"]),
+            dry_run=data["dry_run"],
+            rows=data["rows"],
+            created=data["created"],
+            updated=data["updated"],
+            skipped=data["skipped"],
+            error_count=data["error_count"],
+            conflict_count=data.get("conflicts", 0),
+            errors=[
+                RowError(e["line"], e["column"], e["message"], e.get("conflict", False))
+                for e in data["errors"]
+            ],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
