@@ -150,8 +150,9 @@ def configure_engine(engine: Engine) -> None:
 
 
 MARIADB_CHECK_VIOLATION = 4025
-# The largest id a row can have: the id columns are 64-bit signed integers everywhere.
-MAX_ROW_ID = 2**63 - 1
+# The largest id a row can have: the id columns are INTEGER, 32-bit signed on PostgreSQL and
+# MariaDB (64-bit on SQLite). A larger number bound to a query overflows in the driver.
+MAX_ROW_ID = 2**31 - 1
 
 
 def is_constraint_violation(error: BaseException) -> bool:

@@ -30,18 +30,23 @@ class PermissionDenied(DomainError):
     """The caller is known but not allowed to do this."""
 
 
-class Conflict(DomainError):
-    """The change collides with stored data (a taken username, say)."""
-
-
 @dataclass(frozen=True)
 class FieldError:
     field: str
     message: str
 
 
+class Conflict(DomainError):
+    """The change collides with stored data (a taken username, say): well-formed input that
+    the stored data refuses. ``errors`` names the fields that clash, when there are any."""
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
 class InvalidInput(DomainError):
-    """The input breaks a rule; ``errors`` names each field and why."""
+    """The input breaks a rule whatever is stored; ``errors`` names each field and why."""
 
     def __init__(self, errors: list[FieldError], message: str = "invalid input") -> None:
         super().__init__(message)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from osnova.extensions import db
-from osnova.models import Item, Role
+from osnova.models import Item, Role, User
 from tests.support.clients import assert_problem, bearer, field_errors, token_for
 from tests.support.factories import ItemFactory, UserFactory
 
@@ -90,6 +92,25 @@ def test_malformed_or_tampered_cursor_is_a_422(client: FlaskClient, cursor: str)
 
 
 @pytest.mark.parametrize(
+    ("cursor", "listed"),
+    [
+        ("", ["new", "old"]),
+        ("9999999999999999_9999999999999999999", ["new", "old"]),  # after 2286: all older
+        ("1767225600000000_1", ["old"]),  # 2026-01-01T00:00:00Z
+        ("-9999999999999999_0", []),
+    ],
+)
+def test_any_cursor_of_the_published_shape_is_a_position(
+    client: FlaskClient, cursor: str, listed: list[str]
+) -> None:
+    ItemFactory(title="old", is_public=True, created_at=datetime(2025, 6, 1, tzinfo=UTC))
+    ItemFactory(title="new", is_public=True, created_at=datetime(2026, 6, 1, tzinfo=UTC))
+    response = client.get("/api/v1/items", query_string={"cursor": cursor})
+    assert response.status_code == 200, response.text
+    assert [item["title"] for item in response.get_json()["items"]] == listed
+
+
+@pytest.mark.parametrize(
     "smuggled", [{"id": 99}, {"owner_id": 1}, {"role": "admin"}, {"is_active": False}]
 )
 def test_mass_assignment_is_refused_and_nothing_changes(
@@ -111,6 +132,38 @@ def test_mass_assignment_is_refused_and_nothing_changes(
     assert owner.role == Role.USER.value
     assert owner.is_active
     assert owner.full_name != "X"
+
+
+def test_registering_a_taken_username_is_a_409_naming_the_field(client: FlaskClient) -> None:
+    UserFactory(username="olena", email="olena@example.org")
+    body = {"username": "Olena", "email": "new@example.org", "password": "a long passphrase ok"}
+    response = client.post("/api/v1/users", json=body)
+    assert set(field_errors(assert_problem(response, 409))) == {"username"}
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_an_admin_giving_an_account_another_accounts_email_is_a_409(client: FlaskClient) -> None:
+    """(An account's own change of address never says whether an address is taken.)"""
+    admin = bearer(token_for(UserFactory(username="boss", role="admin")))
+    UserFactory(username="taras", email="taras@example.org")
+    UserFactory(username="olena", email="olena@example.org")
+    response = client.patch(
+        "/api/v1/users/olena", json={"email": "TARAS@example.org"}, headers=admin
+    )
+    assert set(field_errors(assert_problem(response, 409))) == {"email"}
+    olena = client.get("/api/v1/users/olena", headers=admin).get_json()
+    assert olena["email"] == "olena@example.org"
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+@pytest.mark.parametrize("item_id", [2**31, 2**63])
+def test_an_item_id_beyond_any_row_is_a_404(
+    client: FlaskClient, token: str, method: str, item_id: int
+) -> None:
+    response = client.open(
+        f"/api/v1/items/{item_id}", method=method, json={"title": "T"}, headers=bearer(token)
+    )
+    assert_problem(response, 404)
 
 
 def test_demoting_the_last_admin_is_a_problem_409(client: FlaskClient) -> None:
@@ -190,7 +243,7 @@ def test_json_types_are_not_coerced(
     assert set(field_errors(assert_problem(response, 422))) == set(body)
 
 
-def test_user_list_pages_follow_an_opaque_cursor(client: FlaskClient) -> None:
+def test_user_list_pages_follow_the_cursor_of_the_last_username(client: FlaskClient) -> None:
     admin = UserFactory(username="boss", role="admin")
     for name in ("anna", "bohdan", "cyril"):
         UserFactory(username=name)

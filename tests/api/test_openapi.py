@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
+import json
 import re
 from http import HTTPStatus
 
+import pytest
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from osnova.http.headers import CONTENT_SECURITY_POLICY
 
-OPERATIONS = {
-    ("post", "/api/v1/auth/tokens"),
-    ("delete", "/api/v1/auth/tokens/current"),
-    ("post", "/api/v1/users"),
-    ("get", "/api/v1/users"),
-    ("get", "/api/v1/users/me"),
-    ("patch", "/api/v1/users/me"),
-    ("get", "/api/v1/users/{username}"),
-    ("patch", "/api/v1/users/{username}"),
-    ("delete", "/api/v1/users/{username}"),
-    ("get", "/api/v1/items"),
-    ("post", "/api/v1/items"),
-    ("get", "/api/v1/items/{item_id}"),
-    ("patch", "/api/v1/items/{item_id}"),
-    ("delete", "/api/v1/items/{item_id}"),
-    ("post", "/api/v1/imports/{kind}"),
-    ("get", "/api/v1/imports/jobs/{job_id}"),
-    ("get", "/api/v1/exports/{kind}"),
+# Every operation and its operationId, which generated clients name their functions after:
+# changing one breaks every client built from the document.
+OPERATION_IDS = {
+    ("post", "/api/v1/auth/tokens"): "createToken",
+    ("delete", "/api/v1/auth/tokens/current"): "revokeCurrentToken",
+    ("post", "/api/v1/users"): "registerUser",
+    ("get", "/api/v1/users"): "listUsers",
+    ("get", "/api/v1/users/me"): "getCurrentUser",
+    ("patch", "/api/v1/users/me"): "updateCurrentUser",
+    ("get", "/api/v1/users/{username}"): "getUser",
+    ("patch", "/api/v1/users/{username}"): "updateUser",
+    ("delete", "/api/v1/users/{username}"): "deleteUser",
+    ("get", "/api/v1/items"): "listItems",
+    ("post", "/api/v1/items"): "createItem",
+    ("get", "/api/v1/items/{item_id}"): "getItem",
+    ("patch", "/api/v1/items/{item_id}"): "updateItem",
+    ("delete", "/api/v1/items/{item_id}"): "deleteItem",
+    ("post", "/api/v1/imports/{kind}"): "importRows",
+    ("get", "/api/v1/imports/jobs/{job_id}"): "getImportJob",
+    ("get", "/api/v1/exports/{kind}"): "exportRows",
 }
+OPERATIONS = set(OPERATION_IDS)
 
 
 def spec(client: FlaskClient) -> dict[str, object]:
@@ -78,6 +83,61 @@ def test_bearer_security_is_declared_and_anonymous_reads_marked(client: FlaskCli
     paths = document["paths"]
     assert {} in paths["/api/v1/items"]["get"]["security"]  # type: ignore[index]
     assert paths["/api/v1/users/me"]["get"]["security"] == [{"bearerAuth": []}]  # type: ignore[index]
+
+
+def test_every_operation_has_its_own_stable_operation_id(client: FlaskClient) -> None:
+    paths = spec(client)["paths"]
+    assert isinstance(paths, dict)
+    found = {
+        (method, path): operation.get("operationId")
+        for path, item in paths.items()
+        for method, operation in item.items()
+    }
+    assert found == OPERATION_IDS
+
+
+def test_each_model_is_listed_once_under_its_own_name(client: FlaskClient) -> None:
+    document = spec(client)
+    schemas = document["components"]["schemas"]  # type: ignore[index]
+    assert not [name for name in schemas if "." in name]
+    titles = [model["title"] for model in schemas.values() if "title" in model]
+    assert len(titles) == len(set(titles))
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert refs <= set(schemas)
+    page = schemas["ItemPage"]["properties"]["items"]["items"]
+    assert page == {"$ref": "#/components/schemas/ItemPublic"}
+
+
+def test_creating_a_token_is_published_as_needing_no_token(client: FlaskClient) -> None:
+    paths = spec(client)["paths"]
+    assert paths["/api/v1/auth/tokens"]["post"]["security"] == []  # type: ignore[index]
+    revoke = paths["/api/v1/auth/tokens/current"]["delete"]  # type: ignore[index]
+    assert revoke["security"] == [{"bearerAuth": []}]
+
+
+@pytest.mark.parametrize(
+    ("email", "accepted"),
+    [
+        ("olena@example.org", True),
+        ("o.k+news@mail.example.com.ua", True),
+        ("olena@mail.test", False),
+        ("olena@printer.LOCAL", False),
+        ("olena@localhost", False),
+        ("olena@hidden.onion", False),
+        ("olena@in-addr.arpa", False),
+        ("olena@nowhere.invalid", False),
+        ("@example.org", False),
+    ],
+)
+def test_the_published_email_rule_is_the_one_the_server_applies(
+    client: FlaskClient, email: str, accepted: bool
+) -> None:
+    document = spec(client)
+    email_schema = document["components"]["schemas"]["UserCreate"]["properties"]["email"]  # type: ignore[index]
+    published = re.search(email_schema["pattern"], email) is not None
+    body = {"username": "olena", "email": email, "password": "a long passphrase ok"}
+    answer = client.post("/api/v1/users", json=body)
+    assert (published, answer.status_code) == (accepted, 202 if accepted else 422)
 
 
 def test_docs_page_loads_local_swagger_ui_without_inline_script(client: FlaskClient) -> None:

@@ -59,6 +59,58 @@ def test_a_multipart_upload_with_a_bad_line_is_a_422_and_writes_nothing(
     assert count(session, User) == 1
 
 
+def test_rows_that_clash_with_stored_accounts_are_a_409_and_write_nothing(
+    client: FlaskClient, session: Session
+) -> None:
+    admin = bearer(token_for(UserFactory(username="boss", role="admin")))
+    UserFactory(username="ann", email="ann@example.org")
+    clash = client.post(
+        "/api/v1/imports/users", data=USERS_CSV, headers={**admin, "Content-Type": "text/csv"}
+    )
+    assert set(field_errors(assert_problem(clash, 409))) == {"line 2, username"}
+    assert count(session, User) == 2
+    skipped = client.post(
+        "/api/v1/imports/users?on_conflict=skip",
+        data=USERS_CSV,
+        headers={**admin, "Content-Type": "text/csv"},
+    )
+    assert (skipped.status_code, skipped.get_json()["skipped"]) == (200, 1)
+    assert count(session, User) == 3
+
+
+def test_an_invalid_row_makes_a_422_even_beside_a_clash(
+    client: FlaskClient, session: Session
+) -> None:
+    admin = bearer(token_for(UserFactory(username="boss", role="admin")))
+    UserFactory(username="ann", email="ann@example.org")
+    rows = [
+        {"username": "ann", "email": "ann@example.org"},
+        {"username": "bob", "email": "not-an-email"},
+    ]
+    response = client.post("/api/v1/imports/users", json=rows, headers=admin)
+    # Clashes are looked for once every row is valid: the invalid row is what to fix first.
+    assert set(field_errors(assert_problem(response, 422))) == {"line 2, email"}
+    assert count(session, User) == 2
+
+
+def test_an_item_whose_external_id_is_taken_is_a_409(client: FlaskClient, session: Session) -> None:
+    owner = bearer(token_for(UserFactory(username="olena")))
+    row = '{"title": "Brass compass", "external_id": "c-1"}\n'
+    first = client.post(
+        "/api/v1/imports/items?format=jsonl",
+        data=row,
+        headers={**owner, "Content-Type": "application/octet-stream"},
+    )
+    assert (first.status_code, first.get_json()["created"]) == (200, 1)
+    again = client.post(
+        "/api/v1/imports/items?format=jsonl",
+        data=row,
+        headers={**owner, "Content-Type": "application/octet-stream"},
+    )
+    assert set(field_errors(assert_problem(again, 409))) == {"line 1, external_id"}
+    assert count(session, Item) == 1
+
+
 def test_users_import_and_export_are_for_admins_only(client: FlaskClient) -> None:
     user = bearer(token_for(UserFactory(username="olena")))
     refused = client.post(

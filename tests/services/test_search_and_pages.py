@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from osnova.errors import InvalidInput
 from osnova.models import Item, User
 from osnova.schemas import ItemUpdate
-from osnova.services import items
+from osnova.services import cursors, items
 from tests.support.factories import ItemFactory, UserFactory
 
 TITLES = [
@@ -166,7 +167,18 @@ def test_a_total_is_counted_only_when_asked(session: Session) -> None:
 
 @pytest.mark.parametrize(
     "cursor",
-    ["garbage", "", "x" * 500, "MjAyNnw1", "bm90LWEtZGF0ZXwx", "MjAyNi0wMS0wMVQwMDowMDowMHwtNQ"],
+    [
+        "garbage",
+        "",
+        "x" * 500,
+        "MjAyNi0wMS0wMVQwMDowMDowMHwtNQ",
+        "1795521600000000",
+        "_41",
+        "17955216000000000_41",
+        "1795521600000000_-41",
+        "1795521600000000_41\n",
+        "\uff11_\uff11",
+    ],
 )
 def test_a_malformed_cursor_is_invalid_input(session: Session, cursor: str) -> None:
     ItemFactory(is_public=True)
@@ -176,6 +188,34 @@ def test_a_malformed_cursor_is_invalid_input(session: Session, cursor: str) -> N
     with pytest.raises(InvalidInput) as caught:
         items.list_items(session=session, actor=None, cursor=cursor)
     assert caught.value.errors[0].field == "cursor"
+
+
+@pytest.mark.parametrize(
+    ("cursor", "listed"),
+    [
+        ("9999999999999999_9999999999999999999", ["2026", "2025"]),  # 2286, beyond any id
+        ("1767225600000000_0", ["2025"]),  # 2026-01-01T00:00:00Z
+        ("0_1", []),
+        ("-9999999999999999_1", []),  # 1653
+    ],
+)
+def test_every_cursor_of_the_published_shape_lists_the_rows_after_it(
+    session: Session, cursor: str, listed: list[str]
+) -> None:
+    assert re.fullmatch(cursors.ITEM_CURSOR, cursor)
+    for year in (2025, 2026):
+        ItemFactory(title=str(year), is_public=True, created_at=datetime(year, 6, 1, tzinfo=UTC))
+    page = items.list_items(session=session, actor=None, cursor=cursor)
+    assert [item.title for item in page.items] == listed
+
+
+def test_a_cursor_is_the_timestamp_in_microseconds_and_the_id(session: Session) -> None:
+    owner = UserFactory()
+    add_items(session, owner, 3, datetime(2026, 11, 24, 12, tzinfo=UTC), "row")
+    page = items.list_items(session=session, actor=None, limit=2)
+    last = page.items[-1]
+    assert page.next_cursor == f"1795521600{last.created_at.microsecond:06d}_{last.id}"
+    assert re.fullmatch(cursors.ITEM_CURSOR, page.next_cursor)
 
 
 def test_the_page_size_is_kept_between_1_and_100(session: Session) -> None:

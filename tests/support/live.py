@@ -14,6 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from osnova import create_app
+from osnova.extensions import db
+from osnova.models import Role
+from osnova.schemas import UserCreate
+from osnova.services import accounts
+from tests.support.databases import make_settings, migrate_database
 from tests.support.environment import TEST_SECRET_KEY, free_port
 
 CHROMIUM_FLAGS = [
@@ -75,3 +81,28 @@ def served_osnova(
     finally:
         server.send_signal(signal.SIGINT)  # as Ctrl-C: gunicorn and any job consumer stop
         server.wait(timeout=60)
+
+
+@contextmanager
+def served_with_admin(workdir: Path, admin: str, password: str) -> Iterator[str]:
+    """``osnova serve`` on a new SQLite file holding one admin, ``admin`` with ``password``,
+    without sign-in and registration limits; yield its base URL."""
+    url = f"sqlite:///{workdir / 'osnova.sqlite3'}"
+    migrate_database(url, workdir / "instance")
+    settings = make_settings(url, workdir / "instance")
+    app = create_app(settings)
+    with app.app_context():
+        data = UserCreate(username=admin, email=f"{admin}@example.org", password=password)
+        accounts.create_user(session=db.session(), settings=settings, data=data, role=Role.ADMIN)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    with served_osnova(
+        url,
+        workdir,
+        # Token requests and registrations are rate limited; a test client is no attacker.
+        OSNOVA_LOGIN_ATTEMPTS_PER_IP="100000 per minute",
+        OSNOVA_LOGIN_FAILURES_PER_ACCOUNT="100000 per minute",
+        OSNOVA_REGISTRATIONS_PER_IP="100000 per minute",
+    ) as base_url:
+        yield base_url

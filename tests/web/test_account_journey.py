@@ -194,3 +194,21 @@ def test_registering_a_taken_email_looks_like_success_and_mails_the_owner(
     with app.app_context():
         usernames = set(db.session.scalars(select(User.username)))
     assert usernames == {"ivan", "newcomer"}
+
+
+def test_registering_a_taken_username_says_so_on_the_form_and_adds_nobody(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app()
+    add_user(app, username="ivan", email="ivan@example.org")
+    form = {
+        "username": "Ivan",
+        "email": "another@example.org",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+    }
+    response = post_form(app.test_client(), "/register", form)
+    assert response.status_code == 200
+    assert "This username is taken." in response.text
+    with app.app_context():
+        assert set(db.session.scalars(select(User.username))) == {"ivan"}

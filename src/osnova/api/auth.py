@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import Forbidden, Unauthorized, UnsupportedMediaType
 from wtforms import ValidationError
 
-from osnova.api.docs import responses
+from osnova.api.docs import NO_TOKEN, responses
 from osnova.api.schemas import TokenIssued, TokenRequest
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import current_settings, db, limiter
@@ -120,8 +120,9 @@ def _limit() -> str:
 @bp.doc(
     summary="Create a token",
     description="Exchange a username (or email) and password for a bearer token.",
+    operation_id="createToken",
     responses=responses(201, 400, 401, 413, 415, 422, 429),
-    security=[],
+    extensions=NO_TOKEN,
 )
 def create_token(body: TokenRequest) -> tuple[dict[str, object], int]:
     try:
@@ -150,6 +151,7 @@ def create_token(body: TokenRequest) -> tuple[dict[str, object], int]:
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Revoke the calling token",
+    operation_id="revokeCurrentToken",
     description="The bearer token of this request stops working at once.",
     responses=responses(204, 401),
 )

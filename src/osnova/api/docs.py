@@ -1,10 +1,12 @@
 """The OpenAPI document's finishing touches and the interactive docs at ``/api/docs``.
 
-Views list the statuses they can answer with ``responses(...)``; the spec processor gives
-every error status the problem+json body, adds the bearer security scheme, and marks which
-operations also work anonymously. The docs page is Swagger UI 5 served from the files the
-``flask-swagger-ui`` package ships, started by a script file: no CDN, no inline script, so
-the site's Content-Security-Policy applies unchanged.
+Views list the statuses they can answer with ``responses(...)`` and name their operation
+(the ``operationId`` that generated clients turn into function names). The spec processor
+gives every error status the problem+json body, adds the bearer security scheme, marks which
+operations also work anonymously or need no token at all, and files each model under one
+name. The docs page is Swagger UI 5 served from the files the ``flask-swagger-ui`` package
+ships, started by a script file: no CDN, no inline script, so the site's
+Content-Security-Policy applies unchanged.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ SWAGGER_FILES = frozenset(
         "favicon-16x16.png",
     }
 )
+# Operation extensions read (and removed) by ``finish_spec``: a token is optional, or unused.
 ANONYMOUS = {"x-osnova-anonymous": True}
+NO_TOKEN = {"x-osnova-no-token": True}
 BEARER = "bearerAuth"
+SCHEMA_REF = "#/components/schemas/"
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/docs")
 
@@ -82,17 +87,64 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     for path_item in spec.get("paths", {}).values():
         for operation in path_item.values():
             _finish_operation(operation)
+    _name_nested_models_once(spec)
     return spec
+
+
+def _name_nested_models_once(spec: dict[str, Any]) -> None:
+    """APIFlask files a model used inside another under "Outer.Inner" (``ItemPage.ItemPublic``)
+    beside its own entry: one model, listed twice, which the docs page shows twice and client
+    generators refuse or build twice. Each is filed under its own name once; two different
+    models with one name are an error here rather than a surprise in a client."""
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    renamed = {name: name.rpartition(".")[2] for name in schemas if "." in name}
+    if not renamed:
+        return
+    refs = {SCHEMA_REF + old: SCHEMA_REF + new for old, new in renamed.items()}
+    _replace_refs(spec, refs)
+    for old, new in renamed.items():
+        model = schemas.pop(old)
+        if schemas.setdefault(new, model) != model:
+            raise ValueError(f"two different models are named {new} in the OpenAPI document")
+
+
+def _replace_refs(node: Any, refs: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref in refs:
+            node["$ref"] = refs[ref]
+        for value in node.values():
+            _replace_refs(value, refs)
+    elif isinstance(node, list):
+        for value in node:
+            _replace_refs(value, refs)
 
 
 UPLOAD = {"x-osnova-upload": True}
 DOWNLOAD = {"x-osnova-download": True}
 _CSV_EXAMPLE = "username,email,full_name,role,is_active\nolena,olena@example.org,Olena,user,true\n"
 _ROW_EXAMPLE = {"username": "olena", "email": "olena@example.org", "full_name": "Olena"}
-_FILE_BODIES = {
+_DOWNLOAD_BODIES = {
     "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
     "application/json": {"schema": {"type": "array", "items": {}}, "example": [_ROW_EXAMPLE]},
     "application/jsonl": {"schema": {"type": "string"}, "example": '{"username": "olena"}\n'},
+}
+# An upload is JSON rows, a form's file, or a raw file of any format. (Raw CSV and JSON Lines
+# bodies may say their media type instead of ?format=; the document names the generic type,
+# which client generators know how to send.)
+_UPLOAD_BODIES = {
+    "application/json": {
+        "schema": {"type": "array", "items": {"type": "object"}},
+        "example": [_ROW_EXAMPLE],
+    },
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary"}},
+            "required": ["file"],
+        }
+    },
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
 }
 _REPORT_EXAMPLE = {
     "kind": "users",
@@ -129,17 +181,7 @@ def _file_operation(operation: dict[str, Any]) -> None:
         if parameter.get("in") == "path" and parameter.get("name") == "kind":
             parameter["schema"] = {"type": "string", "enum": list(KINDS)}
     if operation.pop("x-osnova-upload", False):
-        multipart = {
-            "schema": {
-                "type": "object",
-                "properties": {"file": {"type": "string", "format": "binary"}},
-                "required": ["file"],
-            }
-        }
-        operation["requestBody"] = {
-            "required": True,
-            "content": {**_FILE_BODIES, "multipart/form-data": multipart},
-        }
+        operation["requestBody"] = {"required": True, "content": dict(_UPLOAD_BODIES)}
         ok = {"schema": {"type": "object"}, "example": _REPORT_EXAMPLE}
         operation["responses"]["200"] = {"description": "OK", "content": {"application/json": ok}}
         queued = {"schema": {"type": "object"}, "example": JOB_EXAMPLE}
@@ -148,13 +190,17 @@ def _file_operation(operation: dict[str, Any]) -> None:
             "content": {"application/json": queued},
         }
     if operation.pop("x-osnova-download", False):
-        operation["responses"]["200"] = {"description": "OK", "content": dict(_FILE_BODIES)}
+        operation["responses"]["200"] = {"description": "OK", "content": dict(_DOWNLOAD_BODIES)}
 
 
 def _finish_operation(operation: dict[str, Any]) -> None:
     _file_operation(operation)
-    anonymous = operation.pop("x-osnova-anonymous", False)
-    operation["security"] = [{BEARER: []}, {}] if anonymous else [{BEARER: []}]
+    if operation.pop("x-osnova-no-token", False):
+        operation["security"] = []
+    elif operation.pop("x-osnova-anonymous", False):
+        operation["security"] = [{BEARER: []}, {}]
+    else:
+        operation["security"] = [{BEARER: []}]
     if "requestBody" in operation:
         operation["requestBody"]["required"] = True
     for status, response in list(operation.get("responses", {}).items()):

@@ -74,6 +74,7 @@ def _checked_id(item_id: int) -> int:
 @bp.output(ItemPage, example={"items": [ITEM_EXAMPLE], "next_cursor": None})
 @bp.doc(
     summary="List and search items",
+    operation_id="listItems",
     description="Newest first. Without `owner`, public items only; `q` searches title and "
     "description. Pass `next_cursor` back as `cursor` for the next page.",
     responses=responses(200, 401, 422),
@@ -101,7 +102,11 @@ def list_items(query: ItemQuery) -> Response:
 @bp.post("")
 @bp.input(ItemCreate, arg_name="body", example={"title": "Brass compass", "is_public": True})
 @bp.output(ItemPublic, status_code=201, example=ITEM_EXAMPLE)
-@bp.doc(summary="Create an item", responses=responses(201, 400, 401, 403, 413, 415, 422))
+@bp.doc(
+    summary="Create an item",
+    operation_id="createItem",
+    responses=responses(201, 400, 401, 403, 413, 415, 422),
+)
 def create_item(body: ItemCreate) -> tuple[ItemPublic, int, dict[str, str]]:
     item = items.create_item(session=db.session(), owner=require_caller(), data=body)
     db.session.commit()
@@ -113,6 +118,7 @@ def create_item(body: ItemCreate) -> tuple[ItemPublic, int, dict[str, str]]:
 @bp.output(ItemPublic, example=ITEM_EXAMPLE)
 @bp.doc(
     summary="Get an item",
+    operation_id="getItem",
     description="Public items are open to anyone; a private one only to its owner, "
     "moderators and admins (404 to anyone else).",
     responses=responses(200, 401, 404),
@@ -128,6 +134,7 @@ def get_item(item_id: int) -> ItemPublic:
 @bp.output(ItemPublic, example=ITEM_EXAMPLE)
 @bp.doc(
     summary="Change an item",
+    operation_id="updateItem",
     description="Only the fields sent are changed. The owner, moderators and admins may.",
     responses=responses(200, 400, 401, 403, 404, 413, 415, 422),
 )
@@ -141,7 +148,9 @@ def update_item(item_id: int, body: ItemUpdate) -> ItemPublic:
 
 @bp.delete("/<int:item_id>")
 @bp.output({}, status_code=204)
-@bp.doc(summary="Delete an item", responses=responses(204, 401, 403, 404))
+@bp.doc(
+    summary="Delete an item", operation_id="deleteItem", responses=responses(204, 401, 403, 404)
+)
 def delete_item(item_id: int) -> tuple[str, int]:
     settings = current_settings()
     items.delete_item(

@@ -23,6 +23,7 @@ from pydantic import (
 from osnova import schemas
 from osnova.models import EMAIL_MAX, TOKEN_NAME_MAX, Role
 from osnova.schemas import Password
+from osnova.services import cursors
 from osnova.services.items import DEFAULT_LIMIT, MAX_LIMIT
 from osnova.services.tokens import DEFAULT_DAYS, MAX_DAYS
 
@@ -53,16 +54,9 @@ WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 # Short enough that a query string of multi-byte characters fits in a request line.
 Query = Annotated[str, StringConstraints(max_length=100)]
-ItemCursor = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9_-]*$", max_length=128),
-    Field(json_schema_extra={"format": "item-cursor"}),
-]
-UserCursor = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z0-9_-]*$", max_length=64),
-    Field(json_schema_extra={"format": "user-cursor"}),
-]
+# The shapes of the cursors the server makes; any string of that shape is a position.
+ItemCursor = Annotated[str, StringConstraints(pattern=cursors.ITEM_CURSOR)]
+UserCursor = Annotated[str, StringConstraints(pattern=cursors.USER_CURSOR)]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
 
 

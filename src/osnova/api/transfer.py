@@ -1,12 +1,13 @@
 """Bulk import and export over HTTP: the same service as ``osnova import``/``osnova export``.
 
 Imports take the file as the raw body or as the ``file`` field of a multipart form, up to
-the app's request size limit; they answer with the report (200), or with a 422 problem
-naming each bad line and column, in which case nothing was written. A file with more rows
-than the caller's cap (``OSNOVA_IMPORT_HTTP_MAX_ROWS``, more for admins) is not run in the
-request: it is spooled and queued, and the answer is 202 with the job's status URL. Each
-account may start a few imports a minute (``OSNOVA_IMPORTS_PER_ACCOUNT``). Exports stream:
-the first rows leave while later ones are still being read from the database.
+the app's request size limit; they answer with the report (200), or with a problem naming
+each bad line and column, in which case nothing was written: 409 when the only problem is
+rows that clash with stored data, else 422. A file with more rows than the caller's cap
+(``OSNOVA_IMPORT_HTTP_MAX_ROWS``, more for admins) is not run in the request: it is spooled
+and queued, and the answer is 202 with the job's status URL. Each account may start a few
+imports a minute (``OSNOVA_IMPORTS_PER_ACCOUNT``). Exports stream: the first rows leave while
+later ones are still being read from the database.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from osnova.api.schemas import ImportJobStatus
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import current_settings, db, enqueue_job, limiter
 from osnova.http.downloads import export_download
+from osnova.http.errors import import_refusal_status
 from osnova.http.problems import problem
 from osnova.jobs import job_queue
 from osnova.models import JobStatus
@@ -105,12 +107,15 @@ def _caller_key() -> str:
 @bp.input(ImportQuery, location="query", arg_name="query")
 @bp.doc(
     summary="Import users or items from CSV, JSON or JSON Lines",
-    description="The file is the raw body or the `file` field of a multipart form. All rows "
-    "or none: a 422 lists the bad lines and nothing is written. `dry_run=true` checks "
-    "without writing. Users: admins only; items: admins, or anyone for their own items. "
-    "A file with more rows than the caller's cap is queued instead: the answer is 202 with "
-    "the status URL in `Location` (see `GET /imports/jobs/{job_id}`).",
-    responses=responses(200, 202, 400, 401, 403, 413, 415, 422, 429),
+    operation_id="importRows",
+    description="The file is JSON rows, the `file` field of a multipart form, or a raw body "
+    "(its format from `format`, else its media type: `text/csv`, `application/jsonl`). All "
+    "rows or none: a 422 lists the bad lines and nothing is written; a 409 when the only "
+    "problem is rows that clash with stored data. `dry_run=true` checks without writing. "
+    "Users: admins only; items: admins, or anyone for their own items. A file with more rows "
+    "than the caller's cap is queued instead: the answer is 202 with the status URL in "
+    "`Location` (see `GET /imports/jobs/{job_id}`).",
+    responses=responses(200, 202, 400, 401, 403, 409, 413, 415, 422, 429),
     extensions=UPLOAD,
 )
 def import_rows(kind: str, query: ImportQuery) -> Response | tuple[Response, int, dict[str, str]]:
@@ -135,7 +140,11 @@ def import_rows(kind: str, query: ImportQuery) -> Response | tuple[Response, int
             FieldError(f"line {e.line}" + (f", {e.column}" if e.column else ""), e.message)
             for e in report.errors
         ]
-        return problem(422, f"{report.error_count} row(s) refused; nothing was imported.", errors)
+        return problem(
+            import_refusal_status(report),
+            f"{report.error_count} row(s) refused; nothing was imported.",
+            errors,
+        )
     return jsonify(report.to_dict())
 
 
@@ -165,6 +174,7 @@ def _queue_import(
 @bp.output(ImportJobStatus, example=JOB_EXAMPLE)
 @bp.doc(
     summary="The status of a queued import",
+    operation_id="getImportJob",
     description="`queued`, `running` (with `rows_done` growing), `done` with the report, or "
     "`failed` with the report (nothing was written). Visible to the account that started it "
     "and to admins.",
@@ -182,6 +192,7 @@ def import_status(job_id: int) -> ImportJobStatus:
 @bp.input(ExportQuery, location="query", arg_name="query")
 @bp.doc(
     summary="Export users or items as CSV, JSON or JSON Lines",
+    operation_id="exportRows",
     description="Streamed as a download. Users: admins only. Items: everyone's for admins "
     "(with an `owner` column), else the caller's own. CSV cells that a spreadsheet would "
     "run as a formula are prefixed with `'`.",

@@ -33,8 +33,7 @@ from osnova.http.account_mail import (
 )
 from osnova.http.sign_in import password_checked
 from osnova.models import User
-from osnova.schemas import USERNAME_PATTERN
-from osnova.services import account_admin, accounts, cursors
+from osnova.services import account_admin, accounts
 
 bp = APIBlueprint("users", __name__, url_prefix="/api/v1/users", tag="Users")
 bp.before_request(check_request)
@@ -73,9 +72,10 @@ def _registration_limit() -> str:
 @bp.output(Registered, status_code=202, example={"detail": REGISTERED})
 @bp.doc(
     summary="Register",
+    operation_id="registerUser",
     description="Open while registration is enabled. The answer is the same whether or not "
     "the email address already has an account, so it cannot be used to probe addresses.",
-    responses=responses(202, 400, 401, 403, 413, 415, 422, 429),
+    responses=responses(202, 400, 401, 403, 409, 413, 415, 422, 429),
     extensions=ANONYMOUS,
 )
 def register(body: UserCreate) -> tuple[Registered, int]:
@@ -99,7 +99,7 @@ def register(body: UserCreate) -> tuple[Registered, int]:
 
 @bp.get("/me")
 @bp.output(UserPrivate, example=USER_EXAMPLE)
-@bp.doc(summary="My account", responses=responses(200, 401))
+@bp.doc(summary="My account", operation_id="getCurrentUser", responses=responses(200, 401))
 def get_me() -> UserPrivate:
     return UserPrivate.model_validate(require_caller())
 
@@ -118,6 +118,7 @@ def get_me() -> UserPrivate:
     "429 when too many). It takes effect once its owner follows the link mailed to it: "
     "until then it is `pending_email`. The current address is told at once, with a link "
     "that cancels the change and signs the account out everywhere.",
+    operation_id="updateCurrentUser",
     responses=responses(200, 400, 401, 413, 415, 422, 429),
 )
 def update_me(body: UserUpdate) -> UserPrivate:
@@ -142,18 +143,18 @@ def update_me(body: UserUpdate) -> UserPrivate:
 @bp.output(UserPage, example={"items": [USER_EXAMPLE], "next_cursor": None})
 @bp.doc(
     summary="List accounts (admins)",
+    operation_id="listUsers",
     description="Ordered by username; `q` matches username, email or name.",
     responses=responses(200, 401, 403, 422),
 )
 def list_users(query: UserQuery) -> UserPage:
     actor = require_caller()
-    after = cursors.decode_key(query.cursor, USERNAME_PATTERN) if query.cursor else None
     page = account_admin.list_users(
-        session=db.session(), actor=actor, q=query.q, after=after, limit=query.limit
+        session=db.session(), actor=actor, q=query.q, after=query.cursor, limit=query.limit
     )
     return UserPage(
         items=[UserPrivate.model_validate(user) for user in page.users],
-        next_cursor=cursors.encode_key(page.next_cursor) if page.next_cursor else None,
+        next_cursor=page.next_cursor,
     )
 
 
@@ -165,7 +166,11 @@ def _managed(username: str) -> User:
 
 @bp.get("/<username:username>")
 @bp.output(UserPrivate, example=USER_EXAMPLE)
-@bp.doc(summary="Get an account (admins)", responses=responses(200, 401, 403, 404))
+@bp.doc(
+    summary="Get an account (admins)",
+    operation_id="getUser",
+    responses=responses(200, 401, 403, 404),
+)
 def get_user(username: str) -> UserPrivate:
     return UserPrivate.model_validate(_managed(username))
 
@@ -175,6 +180,7 @@ def get_user(username: str) -> UserPrivate:
 @bp.output(UserPrivate, example=USER_EXAMPLE)
 @bp.doc(
     summary="Change an account (admins)",
+    operation_id="updateUser",
     description="Admins may also change `role` and `is_active`; the last active admin "
     "cannot be demoted or deactivated (409). Deactivation revokes the account's tokens. "
     "A new `email` applies at once (unconfirmed) and both addresses are told; an admin's "
@@ -201,6 +207,7 @@ def update_user(username: str, body: UserAdminUpdate) -> UserPrivate:
 @bp.output({}, status_code=204)
 @bp.doc(
     summary="Delete an account (admins)",
+    operation_id="deleteUser",
     description="Deletes the account with its items and tokens. The last active admin stays (409).",
     responses=responses(204, 401, 403, 404, 409),
 )

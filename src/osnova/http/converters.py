@@ -1,8 +1,8 @@
 """URL converters both doors' routes use.
 
-``<id:…>`` matches only ids a row can have (1 to 2**63 - 1, the range of the id columns on
-every database), so a larger number is a 404 from the router instead of an overflow in the
-database driver (a 500 on SQLite and PostgreSQL).
+``<id:…>`` matches only ids a row can have (1 to ``MAX_ROW_ID``, the range of the id columns
+on every database), so a larger number is a 404 from the router instead of an overflow in the
+database driver (a 500).
 """
 
 from __future__ import annotations

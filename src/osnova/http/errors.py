@@ -26,6 +26,7 @@ from osnova.errors import (
 )
 from osnova.extensions import db
 from osnova.http.problems import problem
+from osnova.services.transfer import ImportReport
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -57,6 +58,12 @@ DESCRIPTIONS = {
     500: lazy_gettext("The error was recorded. Please try again later."),
 }
 KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate")
+
+
+def import_refusal_status(report: ImportReport) -> int:
+    """A refused import is answered as a single change would be: 409 when its only problem
+    is rows that clash with stored data, else 422."""
+    return DOMAIN_STATUS[Conflict] if report.only_conflicts else DOMAIN_STATUS[InvalidInput]
 
 
 def wants_json() -> bool:
@@ -125,7 +132,7 @@ def handle_csrf_error(_error: CSRFError) -> Response:
 def handle_domain_error(error: DomainError) -> Response:
     db.session.rollback()  # nothing of a refused operation is kept
     errors = None
-    if isinstance(error, InvalidInput):
+    if isinstance(error, (InvalidInput, Conflict)):
         errors = [FieldError(e.field, gettext(e.message)) for e in error.errors]
     return error_response(
         DOMAIN_STATUS.get(type(error), 400), gettext(error.message, **error.params), errors=errors

@@ -77,7 +77,7 @@ def register(
     password = data.password or ""
     check_new_password(password, username=data.username, email=data.email)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
-        raise InvalidInput([FieldError("username", USERNAME_TAKEN)], USERNAME_TAKEN)
+        raise Conflict(USERNAME_TAKEN, [FieldError("username", USERNAME_TAKEN)])
     existing = session.scalar(select(User).where(User.email == data.email))
     if existing is not None:
         hash_password(settings, password)  # same cost as a real registration

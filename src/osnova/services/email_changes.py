@@ -167,7 +167,7 @@ def change_by_admin(
     if actor.id == user.id:
         raise InvalidInput([FieldError("email", OWN_ADDRESS_BY_ADMIN)], OWN_ADDRESS_BY_ADMIN)
     if address_taken(session=session, email=new_email, user_id=user.id):
-        raise InvalidInput([FieldError("email", ADDRESS_UNUSABLE)], ADDRESS_UNUSABLE)
+        raise Conflict(ADDRESS_UNUSABLE, [FieldError("email", ADDRESS_UNUSABLE)])
     old_email = user.email
     user.email = new_email
     user.email_verified_at = None

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from osnova.database import utcnow
-from osnova.errors import InvalidInput
+from osnova.errors import Conflict, InvalidInput
 from osnova.extensions import current_settings, db
 from osnova.http.account_mail import send_email_change_mails, send_verification
 from osnova.http.sign_in import password_checked
@@ -90,7 +90,7 @@ def change_email() -> Response | tuple[str, int]:
                     current_password=form.current_password.data,
                     remote_addr=remote_addr(),
                 )
-        except (ValidationError, InvalidInput) as error:
+        except (ValidationError, InvalidInput, Conflict) as error:
             show_errors(form, error)
         else:
             db.session.commit()

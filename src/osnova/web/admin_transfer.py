@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from osnova.extensions import current_settings, db, enqueue_job
 from osnova.http.downloads import export_download
+from osnova.http.errors import import_refusal_status
 from osnova.jobs import job_queue
 from osnova.models import JobStatus
 from osnova.observability import request_id
@@ -61,7 +62,7 @@ def _report_page(report: ImportReport, confirm_form: ConfirmImportForm | None) -
         conflicts=IMPORT_CONFLICTS,
         formats=EXPORT_FORMATS,
     )
-    return page, 200 if report.ok else 422
+    return page, 200 if report.ok else import_refusal_status(report)
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from osnova.errors import InvalidInput, NotFound
+from osnova.errors import Conflict, InvalidInput, NotFound
 from osnova.extensions import current_settings, db, limiter, signing_key
 from osnova.http.account_mail import (
     send_already_registered,
@@ -60,7 +60,7 @@ def register() -> str | Response:
                 data=data,
                 remote_addr=remote_addr(),
             )
-        except (ValidationError, InvalidInput) as error:
+        except (ValidationError, InvalidInput, Conflict) as error:
             show_errors(form, error)
         else:
             db.session.commit()

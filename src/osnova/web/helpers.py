@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
 
-from osnova.errors import InvalidInput
+from osnova.errors import Conflict, InvalidInput
 from osnova.models import User
 from osnova.schemas import USERNAME_RULE
 
@@ -65,7 +65,7 @@ def validation_message(error_type: str, field: str, context: dict[str, object]) 
     return str(gettext("This value is not valid."))
 
 
-def show_errors(form: FlaskForm, error: InvalidInput | ValidationError) -> None:
+def show_errors(form: FlaskForm, error: InvalidInput | Conflict | ValidationError) -> None:
     """Attach schema or service errors to the matching form fields."""
     if isinstance(error, ValidationError):
         pairs = [

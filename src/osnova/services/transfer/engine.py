@@ -146,10 +146,13 @@ def report_rows(
     query: tuple[str, str],
     message: Callable[[Any], str],
     column: str,
+    *,
+    conflict: bool = False,
     **params: Any,
 ) -> int:
     """How many rows ``SELECT <columns> <from>`` finds; each is an error in ``report`` (the
-    first 1,000 listed, the rest counted), unless ``report`` is None.
+    first 1,000 listed, the rest counted), unless ``report`` is None. ``conflict``: the
+    rows clash with stored data rather than being invalid.
 
     ``query`` is ``(columns, from-and-where)``; the first column is the line.
     """
@@ -161,8 +164,10 @@ def report_rows(
         text(f"SELECT {columns} {source} ORDER BY 1 LIMIT {MAX_REPORTED_ERRORS}"), params
     ).all()
     for row in listed:
-        report.add_error(row[0], column, message(row))
+        report.add_error(row[0], column, message(row), conflict=conflict)
     report.error_count += count - len(listed)
+    if conflict:
+        report.conflict_count += count - len(listed)
     return count
 
 
@@ -236,7 +241,11 @@ def _write_or_roll_back(
                 raise
             explain()
             if report.ok:
-                report.add_error(0, None, f"the database refused the rows: {exc.orig}")
+                # Every row passed the checks just made: the likely cause is rows that
+                # someone else stored meanwhile, a clash with stored data.
+                report.add_error(
+                    0, None, f"the database refused the rows: {exc.orig}", conflict=True
+                )
         else:
             drop_stage(session.connection())
             return

@@ -153,6 +153,7 @@ def _check_keys(session: Session, report: ImportReport, *, owner_id: int | None)
             ),
             lambda row: f"{row[1]!r} is the external_id of an item you do not own",
             "external_id",
+            conflict=True,
             owner_id=owner_id,
         )
     if not report.ok:
@@ -163,6 +164,7 @@ def _check_keys(session: Session, report: ImportReport, *, owner_id: int | None)
         ("s.line, s.external_id", f"FROM {STAGE} s JOIN items i ON i.external_id = s.external_id"),
         lambda row: f"an item with {row[1]!r} already exists",
         "external_id",
+        conflict=True,
     )
     if report.on_conflict is OnConflict.SKIP:
         report.skipped = existing

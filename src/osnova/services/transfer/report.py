@@ -1,4 +1,9 @@
-"""What an import did: counts, and the first errors with the line and column of each."""
+"""What an import did: counts, and the first errors with the line and column of each.
+
+An error is either invalid input (a row that breaks a rule whatever is stored) or a
+conflict (a well-formed row that clashes with stored data, such as a taken username when
+``on_conflict`` is ``error``); doors answer the two as they answer single changes.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +29,15 @@ class RowError:
     line: int
     column: str | None
     message: str
+    conflict: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "message": self.message}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "conflict": self.conflict,
+        }
 
 
 @dataclass
@@ -42,16 +53,25 @@ class ImportReport:
     updated: int = 0
     skipped: int = 0
     error_count: int = 0
+    conflict_count: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.error_count == 0
 
-    def add_error(self, line: int, column: str | None, message: str) -> None:
+    @property
+    def only_conflicts(self) -> bool:
+        """Refused only for clashes with stored data: every row is valid in itself."""
+        return 0 < self.error_count == self.conflict_count
+
+    def add_error(
+        self, line: int, column: str | None, message: str, *, conflict: bool = False
+    ) -> None:
         self.error_count += 1
+        self.conflict_count += conflict
         if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(line, column, message))
+            self.errors.append(RowError(line, column, message, conflict))
 
     def sort_errors(self) -> None:
         self.errors.sort(key=lambda error: error.line)
@@ -68,11 +88,13 @@ class ImportReport:
             "updated": self.updated,
             "skipped": self.skipped,
             "errors": self.error_count,
+            "conflicts": self.conflict_count,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImportReport:
-        """The report ``to_dict`` gave (as a background import keeps it)."""
+        """The report ``to_dict`` gave (as a background import keeps it); one kept before
+        reports told conflicts apart has none."""
         return cls(
             kind=data["kind"],
             format=data["format"],
@@ -83,7 +105,11 @@ class ImportReport:
             updated=data["updated"],
             skipped=data["skipped"],
             error_count=data["error_count"],
-            errors=[RowError(e["line"], e["column"], e["message"]) for e in data["errors"]],
+            conflict_count=data.get("conflicts", 0),
+            errors=[
+                RowError(e["line"], e["column"], e["message"], e.get("conflict", False))
+                for e in data["errors"]
+            ],
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -196,6 +196,7 @@ def _check_keys(session: Session, report: ImportReport) -> None:
         ("s.line, s.username", f"FROM {STAGE} s JOIN users u ON u.username = s.username"),
         lambda row: f"an account named {row[1]!r} already exists",
         "username",
+        conflict=True,
     )
     if report.on_conflict is OnConflict.SKIP:
         report.skipped = existing
@@ -217,6 +218,7 @@ def _check_keys(session: Session, report: ImportReport) -> None:
         ),
         lambda row: f"the email {row[1]!r} belongs to another account",
         "email",
+        conflict=True,
     )
     report.created = report.rows - existing
 
