@@ -47,8 +47,8 @@ def varied_site(session: Session) -> User:
     event(session, "import.users", at(2), dry_run=True, rows=3)
     event(session, "import.items", at(8), dry_run=False, rows=1)
     event(session, "export.items", at(1))
-    live_owner = session.scalar(select(User).where(User.username == "member1"))
-    gone_owner = session.scalar(select(User).where(User.username == "member0"))
+    live_owner = session.scalars(select(User).where(User.username == "member1")).one()
+    gone_owner = session.scalars(select(User).where(User.username == "member0")).one()
     for n, (owner, expires, revoked) in enumerate(
         [
             (live_owner, NOW + timedelta(days=3), None),

@@ -69,9 +69,7 @@ def test_a_user_gets_403_on_every_admin_url(app: Flask, client: FlaskClient) -> 
     assert set(refused.values()) == {403}, refused
 
 
-def test_a_moderator_reaches_only_the_moderation_of_items(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_a_moderator_reaches_only_the_moderation_of_items(app: Flask, client: FlaskClient) -> None:
     UserFactory(username="mod", role="moderator")
     log_in(client, "mod")
     token = csrf_token(client, "/account")
