@@ -94,7 +94,7 @@ def test_admin_filters_sorts_and_pages_through_items(
     olena = UserFactory(username="olena")
     mine = [ItemFactory(owner=olena, title=f"book {n:02d}", is_public=n % 2 == 0) for n in range(7)]
     ItemFactory(title="book of someone else")
-    row = re.compile(r'<a href="/items/(\d+)">')
+    row = re.compile(r'<a href="/items/(\d+)" id=')
     listed = follow_pages(client, "/admin/items?owner=olena&sort=title", row)
     assert listed == [str(item.id) for item in mine]  # 50 a page: one page
     private = follow_pages(client, "/admin/items?owner=olena&visibility=private", row)
@@ -113,7 +113,7 @@ def test_the_next_page_keeps_the_filters(client: FlaskClient, admin: User) -> No
     assert link is not None
     assert "owner=olena" in link.group(1)
     assert "sort=oldest" in link.group(1)
-    row = re.compile(r'<a href="/items/(\d+)">')
+    row = re.compile(r'<a href="/items/(\d+)" id=')
     assert len(follow_pages(client, "/admin/items?owner=olena&sort=oldest", row)) == 55
 
 
