@@ -59,7 +59,7 @@ def test_the_dashboard_counts_and_draws_thirty_days(
     assert re.search(r"Public items</dt><dd><a [^>]*>1</a>", text)
     assert re.search(r"Sign-ins today</dt><dd><a [^>]*>1</a>", text)  # the admin's own
     svg = text[text.index("<svg") : text.rindex("</svg>")]
-    assert 'viewBox="0 0 480 200"' in svg
+    assert 'viewBox="0 0 360 190"' in svg
     assert svg.count('class="chart-bar series-sign-ups"') == 30
     assert "style=" not in text
     assert "<script" not in text
@@ -99,7 +99,11 @@ def test_admin_filters_sorts_and_pages_through_items(
     assert listed == [str(item.id) for item in mine]  # 50 a page: one page
     private = follow_pages(client, "/admin/items?owner=olena&visibility=private", row)
     assert sorted(private) == sorted(str(i.id) for i in mine if not i.is_public)
-    assert client.get("/admin/items?created_from=not-a-date").status_code == 200
+    for plain in ("/admin/items", "/admin/tokens", "/admin/audit", "/admin/transfer/history"):
+        assert 'class="errors"' not in client.get(plain).text, plain
+    bad_date = client.get("/admin/items?created_from=not-a-date")
+    assert bad_date.status_code == 200
+    assert 'id="created_from-errors"' in bad_date.text
     assert client.get("/admin/items?cursor=forged").status_code == 422
 
 

@@ -68,10 +68,12 @@ class ItemFilterForm(FilterForm):
     visibility = SelectField(
         _l("Visibility"),
         choices=_choices(ANY, ("public", _l("public")), ("private", _l("private"))),
+        default="",
     )
     image = SelectField(
         _l("Image"),
         choices=_choices(ANY, ("yes", _l("with an image")), ("no", _l("without an image"))),
+        default="",
     )
     created_from = _date(_l("Created from"))
     created_to = _date(_l("Created until"))
@@ -82,6 +84,7 @@ class ItemFilterForm(FilterForm):
             (ItemOrder.OLDEST.value, _l("Oldest first")),
             (ItemOrder.TITLE.value, _l("By title")),
         ),
+        default=ItemOrder.NEWEST.value,
     )
 
     def is_public(self) -> bool | None:
@@ -98,7 +101,7 @@ class ItemFilterForm(FilterForm):
 
 class TokenFilterForm(FilterForm):
     user = StringField(_l("Account (username)"), validators=[Length(max=USERNAME_MAX)])
-    state = SelectField(_l("State"), choices=_choices(ANY, *STATE_LABELS.items()))
+    state = SelectField(_l("State"), choices=_choices(ANY, *STATE_LABELS.items()), default="")
 
 
 class AuditFilterForm(FilterForm):
@@ -114,7 +117,9 @@ class AuditFilterForm(FilterForm):
 
 
 class JobFilterForm(FilterForm):
-    status = SelectField(_l("Status"), choices=_choices(ANY, *JOB_STATUS_LABELS.items()))
+    status = SelectField(
+        _l("Status"), choices=_choices(ANY, *JOB_STATUS_LABELS.items()), default=""
+    )
 
 
 class ReturnForm(FlaskForm):

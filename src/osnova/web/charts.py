@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-WIDTH, HEIGHT = 480, 200
-LEFT, RIGHT, TOP, BOTTOM = 56, 8, 12, 30
+# A phone shows the chart about 330 px wide: a viewBox of about that width keeps its 13-unit
+# labels near 13 px there, and a desktop shows them a little larger.
+WIDTH, HEIGHT = 360, 190
+LEFT, RIGHT, TOP, BOTTOM = 44, 22, 12, 30
 LABEL_EVERY = 7
 
 
