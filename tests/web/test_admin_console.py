@@ -58,6 +58,7 @@ def test_the_dashboard_counts_and_draws_thirty_days(
     assert re.search(r"Accounts</dt><dd><a [^>]*>5</a>", text)  # boss, newcomer, 3 owners
     assert re.search(r"Public items</dt><dd><a [^>]*>1</a>", text)
     assert re.search(r"Sign-ins today</dt><dd><a [^>]*>1</a>", text)  # the admin's own
+    assert "Counted at " in text
     svg = text[text.index("<svg") : text.rindex("</svg>")]
     assert 'viewBox="0 0 360 190"' in svg
     assert svg.count('class="chart-bar series-sign-ups"') == 30
