@@ -97,14 +97,16 @@ def osnova_env(url: str) -> dict[str, str]:
 
 
 def run_osnova(url: str, *args: str, stdin: str | None = None) -> None:
-    subprocess.run(  # noqa: S603
+    done = subprocess.run(  # noqa: S603
         [OSNOVA, *args],
         env=osnova_env(url),
         input=stdin,
         text=True,
-        check=True,
+        check=False,
         capture_output=True,
     )
+    if done.returncode:
+        raise SystemExit(f"osnova {' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
 
 def write_files(users: int, items: int) -> tuple[Path, Path]:
