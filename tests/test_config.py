@@ -111,3 +111,8 @@ def test_relative_sqlite_path_is_anchored_beside_the_instance_dir(tmp_path: Path
         _env_file=None,
     )
     assert settings.resolved_database_url() == f"sqlite:///{tmp_path}/instance/osnova.sqlite3"
+
+
+def test_the_default_database_lives_in_the_instance_folder(tmp_path: Path) -> None:
+    settings = Settings(instance_dir=tmp_path / "state", _env_file=None)
+    assert settings.resolved_database_url() == f"sqlite:///{tmp_path}/state/osnova.sqlite3"

@@ -172,7 +172,7 @@ def is_constraint_violation(error: BaseException) -> bool:
 SEARCH_OBJECT_NAMES = frozenset(
     {"items_fts", "search_vector", "ix_items_search_vector", "ix_items_fulltext"}
 )
-# Partial indexes that migration 0005 creates where the database has them.
+# Partial indexes that migration 0006 creates where the database has them.
 PARTIAL_INDEX_NAMES = frozenset({"ix_items_with_image_recent"})
 
 

@@ -81,6 +81,9 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on logout and password change: sessions carrying an older version stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A new address waits here until its owner follows the link mailed to it.
+    pending_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    email_change_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     items: Mapped[list[Item]] = relationship(
         back_populates="owner", cascade="all, delete-orphan", passive_deletes=True

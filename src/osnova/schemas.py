@@ -38,6 +38,7 @@ from osnova.models import (
 from osnova.security import RECOGNISED_HASH_FORMATS, is_recognised_hash
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
+CURRENT_PASSWORD_MAX = 1024
 USERNAME_PATTERN = re.compile(f"[{USERNAME_CHARSET}]+")
 USERNAME_RULE = N_("Use only letters a-z, digits and the characters _ . -")
 
@@ -136,6 +137,8 @@ FullName = Annotated[
     Field(json_schema_extra=NO_NUL),
 ]
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+# A password being checked, not chosen: older or imported ones may be outside today's rules.
+CurrentPassword = Annotated[str, StringConstraints(max_length=CURRENT_PASSWORD_MAX)]
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
@@ -197,15 +200,23 @@ class EmailChange(StrictModel):
 
 
 class AccountUpdate(StrictModel):
-    """What an account holder may change about themselves; only the fields given apply."""
+    """What an account holder may change about themselves; only the fields given apply.
+
+    A new ``email`` needs ``current_password``, and takes effect once confirmed.
+    """
 
     full_name: FullName | None = None
     email: Email | None = None
+    current_password: CurrentPassword | None = Field(
+        default=None, description="The account's password; needed to change `email`."
+    )
 
 
-class AccountAdminUpdate(AccountUpdate):
-    """What an admin may change about any account."""
+class AccountAdminUpdate(StrictModel):
+    """What an admin may change about any account (an email change applies at once)."""
 
+    full_name: FullName | None = None
+    email: Email | None = None
     role: Role | None = None
     is_active: bool | None = None
 

@@ -10,11 +10,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+import click
 import pytest
+from flask import Flask
+from flask.cli import FlaskGroup, ScriptInfo
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from osnova import cli as cli_module
 from osnova.config import Settings
 from osnova.models import Item, Role, User
 from osnova.security import verify_password
@@ -167,6 +171,28 @@ def test_db_upgrade_works_from_any_directory(tmp_path: Path) -> None:
     assert b"demo data created" in seeded.stdout
 
 
+def test_the_instance_folder_holds_the_default_database(tmp_path: Path) -> None:
+    env = osnova_env(tmp_path)
+    env.pop("OSNOVA_DATABASE_URL", None)
+    env["OSNOVA_INSTANCE_DIR"] = str(tmp_path / "somewhere" / "else")
+    subprocess.run([OSNOVA, "db", "upgrade"], env=env, cwd=tmp_path, check=True, timeout=60)
+    assert (tmp_path / "somewhere" / "else" / "osnova.sqlite3").is_file()
+    assert not (tmp_path / "somewhere" / "instance").exists()
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "osnova.sqlite3"
+    env = osnova_env(tmp_path, OSNOVA_DATABASE_URL=f"sqlite:///{missing}")
+    result = subprocess.run(
+        [OSNOVA, "db", "upgrade"], check=False, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("{")]
+    assert errors == [
+        f"osnova: error: cannot use the database {missing}: unable to open database file"
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -203,48 +229,6 @@ def test_serve_runs_gunicorn_that_answers_the_home_page(tmp_path: Path) -> None:
         server.stderr.close()
 
 
-def run_deploy_check(tmp_path: Path, **values: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [OSNOVA, "check", "--deploy"],
-        env=osnova_env(tmp_path, **values),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_check_deploy_lists_every_unsafe_setting_of_a_development_setup(tmp_path: Path) -> None:
-    result = run_deploy_check(tmp_path, OSNOVA_DEBUG="1")
-    assert result.returncode == 1
-    named = {
-        line.split(":")[0] for line in result.stderr.splitlines() if line.startswith("OSNOVA_")
-    }
-    assert {
-        "OSNOVA_SECRET_KEY",
-        "OSNOVA_DEBUG",
-        "OSNOVA_ENV",
-        "OSNOVA_ALLOWED_HOSTS",
-        "OSNOVA_DATABASE_URL",
-    } <= named
-
-
-def test_check_deploy_passes_a_hardened_configuration(tmp_path: Path) -> None:
-    result = run_deploy_check(
-        tmp_path,
-        OSNOVA_ENV="production",
-        OSNOVA_SECRET_KEY="k" * 16 + "a-real-random-looking-secret-9f8e7d6c",
-        OSNOVA_ALLOWED_HOSTS="catalogue.example.org",
-        OSNOVA_DATABASE_URL="postgresql+psycopg://osnova@127.0.0.1:5432/osnova",
-        OSNOVA_REDIS_URL="redis://127.0.0.1:6379/0",
-        OSNOVA_SMTP_URL="smtp://127.0.0.1:25",
-        OSNOVA_BASE_URL="https://catalogue.example.org",
-    )
-    assert result.stderr == ""
-    assert result.returncode == 0
-    assert "no problems found" in result.stdout
-
-
 LOADED_AFTER = """
 import sys
 from osnova.cli import main
@@ -278,3 +262,50 @@ def test_commands_load_alembic_and_rich_only_when_they_need_them(tmp_path: Path)
     assert '"openapi"' in output
     output, loaded = loaded_by(tmp_path, "db", "current")
     assert "head" in output
+
+
+def test_the_help_lists_every_command_with_its_own_summary(app: Flask) -> None:
+    """``osnova --help`` is written without the app; it must say what the commands say."""
+    group = cli_module.cli
+    context = click.Context(group, obj=ScriptInfo(create_app=lambda: app))
+    with context:
+        found = {
+            name: command.get_short_help_str(limit=300)
+            for name in {*app.cli.commands, *FlaskGroup().list_commands(context), "db"}
+            if (command := group.get_command(context, name)) is not None
+        }
+    assert found == cli_module.SUMMARIES
+
+
+def test_help_builds_no_app(tmp_path: Path) -> None:
+    env = osnova_env(tmp_path, OSNOVA_DATABASE_URL="not a database url")
+    result = subprocess.run(
+        [OSNOVA, "--help"], check=True, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "worker" in result.stdout
+    assert not (tmp_path / "instance").exists()  # the app would have made it
+
+
+def test_production_refuses_the_development_server(tmp_path: Path) -> None:
+    """``osnova run`` is Werkzeug's server, whose debugger has a flag of its own."""
+    env = osnova_env(
+        tmp_path,
+        OSNOVA_ENV="production",
+        OSNOVA_SECRET_KEY="Zq8v1L3x9KpR7tW2mN5bC4yH6jD0sF8gA1eU",
+        OSNOVA_ALLOWED_HOSTS="127.0.0.1",
+        OSNOVA_BASE_URL="https://catalogue.example.org",
+    )
+    result = subprocess.run(
+        [OSNOVA, "run", "--debugger", "--port", "1"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("{")]
+    assert lines == [
+        "osnova: error: refusing to start in production: osnova run is Flask's development "
+        "server; serve with osnova serve (gunicorn)"
+    ]

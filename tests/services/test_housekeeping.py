@@ -82,6 +82,7 @@ def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
         "import_jobs": 2,
         "spooled_files": 2,
         "audit_events": 1,
+        "email_changes": 0,
     }
     session.expire_all()
     assert sorted(session.scalars(select(ApiToken.name))) == ["no-expiry", "valid"]
@@ -95,3 +96,38 @@ def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
 
     again = housekeeping.sweep(session=session, settings=settings)
     assert again.to_dict() == dict.fromkeys(again.to_dict(), 0)
+
+
+def test_a_sweep_forgets_email_changes_whose_link_has_expired(
+    session: Session, settings: Settings
+) -> None:
+    now = utcnow()
+    lifetime = timedelta(hours=settings.email_change_link_hours)
+    UserFactory(
+        username="late",
+        pending_email="late.new@example.org",
+        email_change_requested_at=now - lifetime - timedelta(minutes=1),
+    )
+    UserFactory(
+        username="fresh",
+        pending_email="fresh.new@example.org",
+        email_change_requested_at=now - lifetime + timedelta(minutes=5),
+    )
+    UserFactory(username="settled")
+
+    swept = housekeeping.sweep(session=session, settings=settings, now=now)
+    session.commit()
+
+    assert swept.email_changes == 1
+    session.expire_all()
+    rows = session.execute(
+        select(User.username, User.email, User.pending_email).order_by(User.username)
+    )
+    assert [tuple(row) for row in rows] == [
+        ("fresh", "fresh@example.org", "fresh.new@example.org"),
+        ("late", "late@example.org", None),
+        ("settled", "settled@example.org", None),
+    ]
+    late = session.scalar(select(User).where(User.username == "late"))
+    assert late is not None
+    assert late.email_change_requested_at is None

@@ -26,10 +26,19 @@ class SmtpSink:
 
     def last_link(self, path_prefix: str) -> str:
         """The path of the last link in the newest message that starts with ``path_prefix``."""
-        body = self.messages[-1].get_content()
-        match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S+)", body)
-        assert match is not None, body
-        return match.group(1)
+        return link_in(self.messages[-1], path_prefix)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages sent to ``address``, oldest first."""
+        return [message for message in self.messages if message["To"] == address]
+
+
+def link_in(message: EmailMessage, path_prefix: str) -> str:
+    """The path of the link in ``message`` that starts with ``path_prefix``."""
+    body = message.get_content()
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S+)", body)
+    assert match is not None, body
+    return match.group(1)
 
 
 @contextmanager

@@ -44,9 +44,15 @@ def form_posts(admin_id: int, target_id: int, item_id: int = 0) -> dict[str, dic
         "/login": {"login": "boss", "password": "correct horse battery staple"},
         "/logout": {},
         "/password/forgot": {"email": "boss@example.org"},
-        "/password/reset/<token>": {"password": strong, "password_confirm": strong},
+        "/password/reset": {"password": strong, "password_confirm": strong},
         "/account/profile": {"full_name": "Changed Name"},
-        "/account/email": {"email": "changed@example.org"},
+        "/account/email": {
+            "email": "changed@example.org",
+            "current_password": "correct horse battery staple",
+        },
+        "/account/email/cancel": {},
+        "/email/confirm/<token>": {},
+        "/email/cancel/<token>": {},
         "/account/password": {
             "current_password": "correct horse battery staple",
             "new_password": strong,
@@ -54,6 +60,7 @@ def form_posts(admin_id: int, target_id: int, item_id: int = 0) -> dict[str, dic
         },
         "/account/verify-email": {},
         "/admin/users/<id:user_id>/role": {"role": "admin"},
+        "/admin/users/<id:user_id>/email": {"email": "taken-over@example.org"},
         "/admin/users/<id:user_id>/active": {"active": "0"},
         "/admin/users/<id:user_id>/send-reset": {},
         "/admin/transfer": {"kind": "users", "file_format": "csv", "on_conflict": "update"},
@@ -86,6 +93,7 @@ def snapshot(session: Session) -> list[tuple[object, ...]]:
         select(
             User.username,
             User.email,
+            User.pending_email,
             User.full_name,
             User.role,
             User.is_active,

@@ -15,6 +15,8 @@ UKRAINIAN_PAGES = {
     "/password/forgot": "Забули пароль?",
     "/password/reset/bad-token": "Посилання недійсне",
     "/email/verify/bad-token": "Посилання недійсне",
+    "/email/confirm/bad-token": "Посилання недійсне",
+    "/email/cancel/bad-token": "Посилання недійсне",
     "/no-such-page": "Не знайдено",
 }
 

@@ -141,6 +141,10 @@ class UserPublic(OutputModel):
 class UserPrivate(UserPublic):
     id: int
     email: str
+    pending_email: str | None = Field(
+        description="An address asked for and not yet confirmed by following the link "
+        "mailed to it; `email` stays as it is until then."
+    )
     role: Role
     is_active: bool
     email_verified_at: datetime | None

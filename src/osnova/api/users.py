@@ -6,6 +6,8 @@ which keep the last active admin; a plain account holder's body cannot even name
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from apiflask import APIBlueprint
 from flask import request
 from werkzeug.exceptions import Forbidden
@@ -23,7 +25,13 @@ from osnova.api.schemas import (
 )
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import current_settings, db, limiter
-from osnova.http.account_mail import send_already_registered, send_verification
+from osnova.http.account_mail import (
+    send_admin_email_change,
+    send_already_registered,
+    send_email_change_mails,
+    send_verification,
+)
+from osnova.http.sign_in import password_checked
 from osnova.models import User
 from osnova.schemas import USERNAME_PATTERN
 from osnova.services import account_admin, accounts, cursors
@@ -36,6 +44,7 @@ USER_EXAMPLE = {
     "username": "olena",
     "full_name": "Olena Kovalenko",
     "email": "olena@example.org",
+    "pending_email": None,
     "role": "user",
     "is_active": True,
     "email_verified_at": None,
@@ -96,17 +105,35 @@ def get_me() -> UserPrivate:
 
 
 @bp.patch("/me")
-@bp.input(UserUpdate, arg_name="body", example={"full_name": "Olena K."})
-@bp.output(UserPrivate, example=USER_EXAMPLE)
+@bp.input(
+    UserUpdate,
+    arg_name="body",
+    example={"email": "olena.k@example.org", "current_password": "my current passphrase"},
+)
+@bp.output(UserPrivate, example={**USER_EXAMPLE, "pending_email": "olena.k@example.org"})
 @bp.doc(
     summary="Change my account",
-    description="A new email address needs verifying again.",
-    responses=responses(200, 400, 401, 413, 415, 422),
+    description="Only the fields sent change. A new `email` needs `current_password` (a wrong "
+    "or missing one is a 422 and changes nothing; wrong guesses count as failed sign-ins, "
+    "429 when too many). It takes effect once its owner follows the link mailed to it: "
+    "until then it is `pending_email`. The current address is told at once, with a link "
+    "that cancels the change and signs the account out everywhere.",
+    responses=responses(200, 400, 401, 413, 415, 422, 429),
 )
 def update_me(body: UserUpdate) -> UserPrivate:
     user = require_caller()
-    accounts.update_account(session=db.session(), user=user, changes=body)
+    checked = password_checked(user) if body.email is not None else nullcontext()
+    with checked:
+        change = accounts.update_account(
+            session=db.session(),
+            settings=current_settings(),
+            user=user,
+            changes=body,
+            remote_addr=request.remote_addr,
+        )
     db.session.commit()
+    if change is not None:
+        send_email_change_mails(change)
     return UserPrivate.model_validate(user)
 
 
@@ -149,13 +176,15 @@ def get_user(username: str) -> UserPrivate:
 @bp.doc(
     summary="Change an account (admins)",
     description="Admins may also change `role` and `is_active`; the last active admin "
-    "cannot be demoted or deactivated (409). Deactivation revokes the account's tokens.",
+    "cannot be demoted or deactivated (409). Deactivation revokes the account's tokens. "
+    "A new `email` applies at once (unconfirmed) and both addresses are told; an admin's "
+    "own address changes through `PATCH /users/me`, which needs the password (422 here).",
     responses=responses(200, 400, 401, 403, 404, 409, 413, 415, 422),
 )
 def update_user(username: str, body: UserAdminUpdate) -> UserPrivate:
     actor = require_caller()
     user = _managed(username)
-    account_admin.update_account(
+    change = account_admin.update_account(
         session=db.session(),
         actor=actor,
         user=user,
@@ -163,6 +192,8 @@ def update_user(username: str, body: UserAdminUpdate) -> UserPrivate:
         remote_addr=request.remote_addr,
     )
     db.session.commit()
+    if change is not None:
+        send_admin_email_change(change)
     return UserPrivate.model_validate(user)
 
 

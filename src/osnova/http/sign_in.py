@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask_babel import gettext
 from limits import RateLimitItem, parse
 from werkzeug.exceptions import TooManyRequests
 
+from osnova.errors import InvalidInput
 from osnova.extensions import current_settings, db, limiter
 from osnova.models import User
 from osnova.services import sign_in as sign_in_service
@@ -48,6 +51,28 @@ def password_sign_in(*, login: str, password: str, remote_addr: str | None) -> U
         raise
     clear_login_failures(key)
     return user
+
+
+@contextmanager
+def password_checked(user: User) -> Iterator[None]:
+    """Around a service call that checks ``user``'s current password (an email change).
+
+    The password is guessed against the same count as a sign-in: while the account is
+    throttled the call is refused with 429, and a wrong password counts as a failure, so a
+    stolen session or token cannot be used to try passwords faster than the login form.
+    """
+    key = f"user:{user.id}"
+    retry_after = login_retry_after(key)
+    if retry_after is not None:
+        raise TooManyRequests(
+            gettext("Too many failed sign-ins. Try again later."), retry_after=retry_after
+        )
+    try:
+        yield
+    except InvalidInput as error:
+        if any(problem.field == "current_password" for problem in error.errors):
+            record_login_failure(key)
+        raise
 
 
 def _failure_limit() -> RateLimitItem:

@@ -1,4 +1,4 @@
-"""What account managers do to other accounts: list, roles, activation, deletion.
+"""What account managers do to other accounts: list, email, roles, activation, deletion.
 
 Every function checks the actor's right itself, and the last active admin can be neither
 demoted, deactivated nor deleted, so a site never locks its operators out.
@@ -16,7 +16,8 @@ from osnova.errors import Conflict, NotFound, PermissionDenied
 from osnova.i18n import N_
 from osnova.models import USERNAME_MAX, Item, Role, User
 from osnova.schemas import AccountAdminUpdate
-from osnova.services import accounts, audit, images, policy, tokens
+from osnova.services import accounts, audit, email_changes, images, policy, tokens
+from osnova.services.email_changes import EmailChange
 
 LAST_ADMIN = N_("The last active admin cannot be demoted or deactivated.")
 
@@ -89,10 +90,21 @@ def update_account(
     user: User,
     changes: AccountAdminUpdate,
     remote_addr: str | None,
-) -> None:
-    """Apply an admin's change of profile, email, role and activation as one operation."""
+) -> EmailChange | None:
+    """Apply an admin's change of profile, email, role and activation as one operation;
+    the email change made, if any (both addresses are to be told)."""
     _require_account_manager(actor)
-    accounts.update_account(session=session, user=user, changes=changes)
+    if changes.full_name is not None:
+        accounts.update_profile(session=session, user=user, full_name=changes.full_name)
+    change = None
+    if changes.email is not None:
+        change = email_changes.change_by_admin(
+            session=session,
+            actor=actor,
+            user=user,
+            new_email=changes.email,
+            remote_addr=remote_addr,
+        )
     if changes.role is not None:
         set_role(
             session=session, actor=actor, user=user, role=changes.role, remote_addr=remote_addr
@@ -105,6 +117,7 @@ def update_account(
             active=changes.is_active,
             remote_addr=remote_addr,
         )
+    return change
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Accounts as their holders see them: registration, profile, email, passwords, verification.
+"""Accounts as their holders see them: registration, profile, passwords, verification.
 
 Every function takes the session (and the acting user where rights matter) explicitly. The
 caller commits, or rolls back on a raised error; a refused change leaves nothing half-written.
-Signing in lives in ``sign_in``; what admins do to accounts, in ``account_admin``.
+Signing in lives in ``sign_in``; changing the email, in ``email_changes``; what admins do to
+accounts, in ``account_admin``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from osnova.i18n import N_
 from osnova.models import USERNAME_MAX, Role, User
 from osnova.schemas import AccountUpdate, UserCreate
 from osnova.security import hash_password, verify_password
-from osnova.services import audit, tokens
+from osnova.services import audit, email_changes, tokens
+from osnova.services.email_changes import EmailChange
 from osnova.services.passwords import check_new_password
 
 USERNAME_TAKEN = N_("This username is taken.")
@@ -133,24 +135,32 @@ def update_profile(*, session: Session, user: User, full_name: str) -> None:
     session.flush()
 
 
-def update_account(*, session: Session, user: User, changes: AccountUpdate) -> None:
-    """Apply the fields of ``changes`` that are set (a new email needs verifying again)."""
+def update_account(
+    *,
+    session: Session,
+    settings: Settings,
+    user: User,
+    changes: AccountUpdate,
+    remote_addr: str | None,
+) -> EmailChange | None:
+    """Apply the fields of ``changes`` that are set; the email change asked for, if any.
+
+    A new email needs the current password and stays pending until its owner confirms it
+    (``email_changes``); a wrong password changes nothing at all.
+    """
+    change = None
+    if changes.email is not None:
+        change = email_changes.request_change(
+            session=session,
+            settings=settings,
+            user=user,
+            new_email=changes.email,
+            current_password=changes.current_password,
+            remote_addr=remote_addr,
+        )
     if changes.full_name is not None:
         update_profile(session=session, user=user, full_name=changes.full_name)
-    if changes.email is not None:
-        change_email(session=session, user=user, email=changes.email)
-
-
-def change_email(*, session: Session, user: User, email: str) -> None:
-    """Switch to a new address, which then needs verifying again."""
-    if email == user.email:
-        return
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
-        message = N_("This email address cannot be used.")
-        raise InvalidInput([FieldError("email", message)], message)
-    user.email = email
-    user.email_verified_at = None
-    audit.record(session=session, action="email.change", actor=user)
+    return change
 
 
 def get_by_username(*, session: Session, username: str) -> User:

@@ -1,7 +1,7 @@
 """Reading the audit trail: filtered, newest first, in keyset pages or as a streamed CSV file.
 
 ``audit`` writes events; this module only reads them (an export is itself recorded). Each
-filter seeks one index of migration 0005. Dates are UTC days; an action ending in ``.*``
+filter seeks one index of migration 0006. Dates are UTC days; an action ending in ``.*``
 matches every action that starts with what precedes the star (``import.*``).
 """
 

@@ -2,7 +2,7 @@
 
 The list sees every item, private ones and those of deactivated accounts included, filtered
 by words, owner, visibility, image and creation date, in one of three orders; each order and
-filter is served by an index (see migration 0005), and pages are keyset pages. Every change
+filter is served by an index (see migration 0006), and pages are keyset pages. Every change
 is audited, one event per item, so the audit trail of an item tells its whole story.
 """
 

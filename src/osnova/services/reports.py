@@ -1,7 +1,7 @@
 """The dashboard's figures: one SQL statement per panel, built with SQLAlchemy Core.
 
 Each panel is a single SELECT of scalar subqueries, so the database answers it in one round
-trip and every count is an index range count (migration 0005): no ORM objects are built and
+trip and every count is an index range count (migration 0006): no ORM objects are built and
 no row leaves the database. Days are UTC days, and a day's range is ``[start, next start)``,
 which every database compares the same way (no per-dialect date functions).
 ``tests/services/test_reports.py`` checks both panels against counts made with the ORM.

@@ -1,4 +1,5 @@
-"""The signed-in user's own account: profile, email, password."""
+"""The signed-in user's own account: profile, email (a change waits for confirmation),
+password, API tokens."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from werkzeug.wrappers import Response
 from osnova.database import utcnow
 from osnova.errors import InvalidInput
 from osnova.extensions import current_settings, db
-from osnova.http.account_mail import send_verification
+from osnova.http.account_mail import send_email_change_mails, send_verification
+from osnova.http.sign_in import password_checked
 from osnova.schemas import EmailChange, ProfileUpdate
-from osnova.services import accounts, tokens
+from osnova.services import accounts, email_changes, tokens
 from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm, TokenForm
 from osnova.web.helpers import login_required, remote_addr, show_errors, signed_in_user
 from osnova.web.items import owner_items_page
@@ -73,19 +75,53 @@ def update_profile() -> Response | tuple[str, int]:
 @bp.post("/email")
 @login_required
 def change_email() -> Response | tuple[str, int]:
+    """Ask for a new address: it takes effect once its owner follows the link mailed to it."""
     form = EmailForm()
     if form.validate_on_submit():
+        user = signed_in_user()
         try:
             data = EmailChange(email=form.email.data or "")
-            accounts.change_email(session=db.session(), user=signed_in_user(), email=data.email)
+            with password_checked(user):
+                change = email_changes.request_change(
+                    session=db.session(),
+                    settings=current_settings(),
+                    user=user,
+                    new_email=data.email,
+                    current_password=form.current_password.data,
+                    remote_addr=remote_addr(),
+                )
         except (ValidationError, InvalidInput) as error:
             show_errors(form, error)
         else:
             db.session.commit()
-            send_verification(signed_in_user())
-            flash(gettext("Your email is changed. We sent a confirmation link to it."), "success")
+            if change is None:
+                flash(gettext("This is already your email address."), "success")
+            else:
+                send_email_change_mails(change)
+                flash(
+                    gettext(
+                        "We sent a link to %(email)s. Your email address changes when you "
+                        "follow it; we told %(current)s too.",
+                        email=change.new_email,
+                        current=change.old_email,
+                    ),
+                    "success",
+                )
             return redirect(url_for("account.index"))
     return _page(email=form)
+
+
+@bp.post("/email/cancel")
+@login_required
+def withdraw_email_change() -> Response:
+    if ActionForm().validate_on_submit():
+        withdrawn = email_changes.withdraw_change(
+            session=db.session(), user=signed_in_user(), remote_addr=remote_addr()
+        )
+        db.session.commit()
+        if withdrawn:
+            flash(gettext("The email change is cancelled."), "success")
+    return redirect(url_for("account.index"))
 
 
 @bp.post("/password")

@@ -1,4 +1,4 @@
-"""Admin pages for accounts: search, roles, activation, reset links."""
+"""Admin pages for accounts: search, email, roles, activation, reset links."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from osnova.errors import Conflict, NotFound
+from osnova.errors import Conflict, InvalidInput, NotFound
 from osnova.extensions import db
-from osnova.http.account_mail import send_reset_link
+from osnova.http.account_mail import send_admin_email_change, send_reset_link
 from osnova.models import Role, User
-from osnova.schemas import RoleChange
+from osnova.schemas import AccountAdminUpdate, RoleChange
 from osnova.services import account_admin, accounts, policy
-from osnova.web.forms import ActionForm, ActiveForm, RoleForm
+from osnova.web.forms import ActionForm, ActiveForm, AdminEmailForm, RoleForm
 from osnova.web.helpers import login_required, remote_addr, signed_in_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -63,6 +63,7 @@ def users() -> str:
         page=page,
         q=q,
         role_form=RoleForm(),
+        email_form=AdminEmailForm(),
         action_form=ActionForm(),
         roles=list(Role),
     )
@@ -97,6 +98,44 @@ def change_role(user_id: int) -> Response:
             flash(gettext("Role of %(name)s changed.", name=user.username), "success")
     else:
         flash(gettext("The form expired. Please try again."), "error")
+    return _back()
+
+
+@bp.post("/users/<id:user_id>/email")
+@admin_required
+def change_email(user_id: int) -> Response:
+    """Applies at once; the old and the new address are both told."""
+    form = AdminEmailForm()
+    user = _user_or_404(user_id)
+    if not form.validate_on_submit():
+        flash(gettext("The form expired. Please try again."), "error")
+        return _back()
+    try:
+        changes = AccountAdminUpdate(email=form.email.data)
+        change = account_admin.update_account(
+            session=db.session(),
+            actor=signed_in_user(),
+            user=user,
+            changes=changes,
+            remote_addr=remote_addr(),
+        )
+    except ValidationError:
+        flash(gettext("Enter a valid email address."), "error")
+    except (InvalidInput, Conflict) as error:
+        db.session.rollback()
+        flash(gettext(error.message), "error")
+    else:
+        db.session.commit()
+        if change is not None:
+            send_admin_email_change(change)
+            flash(
+                gettext(
+                    "The email of %(name)s is now %(email)s; both addresses were told.",
+                    name=user.username,
+                    email=change.new_email,
+                ),
+                "success",
+            )
     return _back()
 
 

@@ -1,14 +1,15 @@
-"""Registration, sign-in and sign-out, password reset and email verification pages."""
+"""Registration, sign-in and sign-out, password reset, email verification, and the pages an
+email change's links open."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from osnova.errors import InvalidInput
+from osnova.errors import InvalidInput, NotFound
 from osnova.extensions import current_settings, db, limiter, signing_key
 from osnova.http.account_mail import (
     send_already_registered,
@@ -16,8 +17,11 @@ from osnova.http.account_mail import (
     send_verification,
 )
 from osnova.http.sign_in import password_sign_in
+from osnova.i18n import N_
+from osnova.models import User
 from osnova.schemas import UserCreate
-from osnova.services import account_links, accounts, sign_in
+from osnova.services import account_links, accounts, email_changes, sign_in
+from osnova.services.email_changes import CancelOutcome
 from osnova.services.sign_in import InvalidCredentials
 from osnova.web.forms import (
     ActionForm,
@@ -124,15 +128,36 @@ def forgot_password() -> str | Response:
     return render_template("auth/forgot.html", form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: _limit("password_resets_per_ip"), methods=["POST"])
-def reset_password(token: str) -> str | Response:
-    user = account_links.user_for_reset_token(
+RESET_TOKEN_KEY = "password_reset_token"  # noqa: S105 - a session key, not a secret
+
+
+def _reset_user(token: str) -> User:
+    """The account a reset token is for; an invalid, used or expired one is a 404 page."""
+    return account_links.user_for_reset_token(
         session=db.session(),
         secret_key=signing_key(),
         token=token,
         max_age_seconds=current_settings().reset_link_minutes * 60,
     )
+
+
+@bp.get("/password/reset/<token>")
+def reset_link(token: str) -> Response:
+    """The mailed link: the token leaves the address bar at once (as Django's reset view
+    does). It is kept in the session and the form lives at a token-free address, so no later
+    request line, log or Referer carries it."""
+    _reset_user(token)
+    session[RESET_TOKEN_KEY] = token
+    return redirect(url_for("auth.reset_password"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: _limit("password_resets_per_ip"), methods=["POST"])
+def reset_password() -> str | Response:
+    token = session.get(RESET_TOKEN_KEY)
+    if not isinstance(token, str):
+        raise NotFound(account_links.INVALID_LINK)
+    user = _reset_user(token)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -167,3 +192,64 @@ def verify_email(token: str) -> Response:
     # that leaks is not a login for the 48 hours the link lives.
     flash(gettext("Your email address is confirmed."), "success")
     return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))
+
+
+_CANCEL_MESSAGES = {
+    CancelOutcome.CANCELLED: N_(
+        "The email change is cancelled, and the account is signed out everywhere. "
+        "If someone else knows your password, choose a new one now."
+    ),
+    CancelOutcome.RESTORED: N_(
+        "The email change is undone: the account uses this address again, and it is signed "
+        "out everywhere. If you cannot sign in, reset your password from the sign-in page."
+    ),
+    CancelOutcome.SECURED: N_(
+        "The account is signed out everywhere, but this address belongs to another account "
+        "now, so the change could not be undone. Please contact the site's administrators."
+    ),
+}
+
+
+# An email change's links open a page with a button: the change happens on the POST, so a
+# mail scanner that fetches every link in a message neither confirms nor cancels anything.
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str) -> str | Response:
+    user = account_links.user_for_email_change_token(
+        session=db.session(),
+        secret_key=signing_key(),
+        token=token,
+        max_age_seconds=current_settings().email_change_link_hours * 3600,
+    )
+    form = ActionForm()
+    if form.validate_on_submit():
+        change = email_changes.confirm_change(
+            session=db.session(), user=user, remote_addr=remote_addr()
+        )
+        db.session.commit()
+        # As with verification, following the link signs no one in.
+        flash(gettext("Your email address is now %(email)s.", email=change.new_email), "success")
+        return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))
+    return render_template(
+        "auth/email_confirm.html", form=form, user=user, new_email=user.pending_email
+    )
+
+
+@bp.route("/email/cancel/<token>", methods=["GET", "POST"])
+def cancel_email_change(token: str) -> str | Response:
+    link = account_links.change_for_cancel_token(
+        session=db.session(),
+        secret_key=signing_key(),
+        token=token,
+        max_age_seconds=current_settings().email_change_undo_days * 86400,
+    )
+    form = ActionForm()
+    if form.validate_on_submit():
+        outcome = email_changes.cancel_from_old_address(
+            session=db.session(), link=link, remote_addr=remote_addr()
+        )
+        db.session.commit()  # every session of the account, this browser's too, has ended
+        flash(gettext(_CANCEL_MESSAGES[outcome]), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/email_cancel.html", form=form, link=link)

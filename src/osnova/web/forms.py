@@ -32,7 +32,7 @@ from osnova.models import (
     TOKEN_NAME_MAX,
     USERNAME_MAX,
 )
-from osnova.schemas import PASSWORD_MAX
+from osnova.schemas import CURRENT_PASSWORD_MAX, PASSWORD_MAX
 from osnova.services.transfer import Kind
 
 PASSWORDS_DIFFER = _l("The two passwords differ.")
@@ -76,6 +76,12 @@ class ProfileForm(FlaskForm):
 
 class EmailForm(FlaskForm):
     email = EmailField(_l("New email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    # Its own id: the password form on the same page has a current_password field too.
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=CURRENT_PASSWORD_MAX)],
+        id="email_current_password",
+    )
 
 
 class ChangePasswordForm(FlaskForm):
@@ -108,6 +114,12 @@ class RoleForm(FlaskForm):
     """The template renders the <select>; RoleChange (pydantic) validates the value."""
 
     role = StringField(_l("Role"), validators=[DataRequired()])
+
+
+class AdminEmailForm(FlaskForm):
+    """The template renders the input per row; the schema validates the address."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
 
 
 class ActiveForm(FlaskForm):

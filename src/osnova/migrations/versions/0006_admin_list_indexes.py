@@ -1,7 +1,7 @@
 """Indexes for the admin console's lists: each filter and order is one index seek.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04
 
 Items by title; accounts, tokens and import jobs newest first; the audit trail newest first,
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
