@@ -21,7 +21,18 @@ from osnova.http.origin import init_origin_check
 from osnova.i18n import install_template_gettext, select_locale
 from osnova.jobs import init_jobs
 from osnova.observability import init_observability, watch_pool
-from osnova.web import account, admin, admin_transfer, auth, items, pages
+from osnova.web import (
+    account,
+    admin,
+    admin_audit,
+    admin_dashboard,
+    admin_items,
+    admin_tokens,
+    admin_transfer,
+    auth,
+    items,
+    pages,
+)
 from osnova.web.sessions import init_sessions
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -125,6 +136,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_transfer.bp)
+    app.register_blueprint(admin_dashboard.bp)
+    app.register_blueprint(admin_items.bp)
+    app.register_blueprint(admin_tokens.bp)
+    app.register_blueprint(admin_audit.bp)
     app.register_blueprint(items.bp)
     register_api(app)
 

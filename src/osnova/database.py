@@ -173,12 +173,17 @@ def is_constraint_violation(error: BaseException) -> bool:
 SEARCH_OBJECT_NAMES = frozenset(
     {"items_fts", "search_vector", "ix_items_search_vector", "ix_items_fulltext"}
 )
+# Partial indexes that migration 0006 creates where the database has them.
+PARTIAL_INDEX_NAMES = frozenset({"ix_items_with_image_recent"})
 
 
 def include_in_autogenerate(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Leave the per-dialect search objects (and FTS5's shadow tables) out of autogenerate."""
+    """Leave the per-dialect search objects (and FTS5's shadow tables) and partial indexes out
+    of autogenerate."""
     if name is None:
         return True
-    return name not in SEARCH_OBJECT_NAMES and not name.startswith("items_fts_")
+    if name in SEARCH_OBJECT_NAMES or name in PARTIAL_INDEX_NAMES:
+        return False
+    return not name.startswith("items_fts_")

@@ -65,6 +65,7 @@ class User(Base):
         ),
         *dialect_checks("full_name_length", lambda d: _between(d, "full_name", 0, FULL_NAME_MAX)),
         CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
+        Index("ix_users_recent", "created_at", "id"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -114,6 +115,7 @@ class Item(Base):
         Index("ix_items_recent", "created_at", "id"),
         Index("ix_items_public_recent", "is_public", "created_at", "id"),
         Index("ix_items_owner_recent", "owner_id", "created_at", "id"),
+        Index("ix_items_title", "title", "id"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -140,6 +142,7 @@ class ApiToken(Base):
     __tablename__ = "api_tokens"
     __table_args__ = (
         *dialect_checks("name_length", lambda d: _between(d, "name", 1, TOKEN_NAME_MAX)),
+        Index("ix_api_tokens_recent", "created_at", "id"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -159,14 +162,19 @@ class AuditEvent(Base):
     """Who did what to what, from where. Kept when the actor's account is deleted."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+    # Each filter of the audit trail seeks one index and reads it newest first.
+    __table_args__ = (
+        Index("ix_audit_events_recent", "at", "id"),
+        Index("ix_audit_events_action_recent", "action", "at", "id"),
+        Index("ix_audit_events_actor_recent", "actor_id", "at", "id"),
+        Index("ix_audit_events_target_recent", "target", "at", "id"),
+        MYSQL_TABLE_OPTIONS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(255))
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -194,6 +202,7 @@ class ImportJob(Base):
     __tablename__ = "import_jobs"
     __table_args__ = (
         CheckConstraint(f"status IN ({JOB_STATUS_VALUES})", name="status_known"),
+        Index("ix_import_jobs_recent", "created_at", "id"),
         MYSQL_TABLE_OPTIONS,
     )
 

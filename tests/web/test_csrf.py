@@ -31,7 +31,7 @@ def post_routes(app: Flask) -> set[str]:
     }
 
 
-def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
+def form_posts(admin_id: int, target_id: int, item_id: int = 0) -> dict[str, dict[str, str]]:
     """Each POST route with the data a real form would send (CSRF token aside)."""
     strong = "a very long new password 9"
     return {
@@ -70,6 +70,11 @@ def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
         "/items/<id:item_id>/delete": {},
         "/account/tokens": {"name": "sneaky"},
         "/account/tokens/<id:token_id>/revoke": {},
+        "/admin/items/<id:item_id>/unpublish": {"next": "/admin/items"},
+        "/admin/items/unpublish": {"item": str(item_id), "confirmed": "yes"},
+        "/admin/items/<id:item_id>/delete": {"next": "/admin/items"},
+        "/admin/tokens/<id:token_id>/revoke": {},
+        "/admin/tokens/users/<id:user_id>/revoke-all": {},
     }
 
 
@@ -114,7 +119,7 @@ def test_posts_without_a_token_are_refused_and_change_nothing(
     item = ItemFactory(owner=target, title="Kept", is_public=True)
     log_in(client, "boss")
     before = snapshot(session)
-    for rule, data in form_posts(admin.id, target.id).items():
+    for rule, data in form_posts(admin.id, target.id, item.id).items():
         response = client.post(concrete(rule, target.id, item.id), data=data)
         assert response.status_code == 403, rule
         assert "form expired" in response.text
@@ -131,7 +136,7 @@ def test_posts_with_another_sessions_token_are_refused(
     log_in(client, "boss")
     foreign = csrf_token(app.test_client(), "/login")
     before = snapshot(session)
-    for rule, data in form_posts(admin.id, target.id).items():
+    for rule, data in form_posts(admin.id, target.id, item.id).items():
         response = client.post(
             concrete(rule, target.id, item.id), data={"csrf_token": foreign, **data}
         )

@@ -134,6 +134,7 @@ def delete_item(
     actor: Actor | None,
     item_id: int,
     image_rules: images.ImageRules | None = None,
+    remote_addr: str | None = None,
 ) -> None:
     """Delete the item and, once that commits, its image file."""
     item = get_item_for_edit(session=session, actor=actor, item_id=item_id)
@@ -144,6 +145,7 @@ def delete_item(
         action="item.delete",
         actor=actor if isinstance(actor, User) else None,
         target=f"item:{item.id}",
+        remote_addr=remote_addr,
         details={"owner_id": item.owner_id},
     )
     session.delete(item)

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     VIEW_PRIVATE_ITEMS = "view_private_items"
     MANAGE_ACCOUNTS = "manage_accounts"  # list, change role, (de)activate, send reset links
     TRANSFER_DATA = "transfer_data"  # import/export users and everyone's items
+    VIEW_ACTIVITY = "view_activity"  # the dashboard's figures and the audit trail
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -51,12 +51,6 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.get("/")
-@admin_required
-def index() -> Response:
-    return redirect(url_for("admin.users"))
-
-
 @bp.get("/users")
 @admin_required
 def users() -> str:

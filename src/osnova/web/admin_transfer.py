@@ -9,7 +9,7 @@ a page that follows its progress.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -19,10 +19,11 @@ from osnova.http.errors import import_refusal_status
 from osnova.jobs import job_queue
 from osnova.models import JobStatus
 from osnova.observability import request_id
-from osnova.services import import_jobs, policy, transfer
+from osnova.services import import_history, import_jobs, policy, transfer
 from osnova.services.transfer import KINDS, Format, ImportReport, OnConflict
 from osnova.web import pending_imports
 from osnova.web.admin import permission_required
+from osnova.web.admin_forms import JOB_STATUS_LABELS, JobFilterForm
 from osnova.web.forms import (
     IMPORT_CONFLICTS,
     IMPORT_KINDS,
@@ -152,6 +153,36 @@ def job(job_id: int) -> tuple[str, int]:
         formats=EXPORT_FORMATS,
     )
     return page, 200
+
+
+@bp.get("/history")
+@transfer_required
+def history() -> str:
+    """Background imports, newest first, each linked to its report."""
+    filters = JobFilterForm()
+    filters.validate()
+    status = filters.value("status")
+    cursor = request.args.get("cursor") or None
+    page = import_history.list_jobs(
+        session=db.session(),
+        actor=signed_in_user(),
+        status=JobStatus(status) if status else None,
+        cursor=cursor,
+    )
+    kept = filters.query_args()
+    return render_template(
+        "admin/import_history.html",
+        filters=filters,
+        page=page,
+        kinds=IMPORT_KINDS,
+        statuses=JOB_STATUS_LABELS,
+        first_page=url_for("transfer_pages.history", **kept) if cursor else None,
+        next_page=(
+            url_for("transfer_pages.history", **kept, cursor=page.next_cursor)
+            if page.next_cursor
+            else None
+        ),
+    )
 
 
 @bp.post("/confirm")

@@ -72,6 +72,8 @@ def layout_context() -> dict[str, object]:
         "locale": str(get_locale() or "en"),
         "can_manage_accounts": policy.can(current_user, policy.Permission.MANAGE_ACCOUNTS),
         "can_transfer_data": policy.can(current_user, policy.Permission.TRANSFER_DATA),
+        "can_moderate_items": policy.can(current_user, policy.Permission.MODERATE_ITEMS),
+        "can_view_activity": policy.can(current_user, policy.Permission.VIEW_ACTIVITY),
         "can_edit_item": lambda item: policy.can_edit_item(current_user, item),
         "max_image_mib": current_settings().max_image_bytes // (1024 * 1024),
     }
