@@ -28,6 +28,9 @@ MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'" 
 # OWASP's floor for argon2id: 19 MiB of memory and two passes.
 OWASP_ARGON2_MEMORY_KIB = 19_456
 OWASP_ARGON2_TIME_COST = 2
+# zxcvbn's score 3, "safely unguessable": 10^8 guesses or more, so a password resists online
+# guessing outright and an offline attack on leaked argon2 hashes for a long while.
+DEFAULT_PASSWORD_MIN_SCORE = 3
 PLACEHOLDER_SECRETS = frozenset(
     {
         "changeme",
@@ -95,6 +98,8 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=120, ge=1)
     session_lifetime_hours: int = Field(default=24, ge=1)
     remember_days: int = Field(default=30, ge=0, le=30)
+    # The lowest zxcvbn score (0-4) a new password may have.
+    password_min_score: int = Field(default=DEFAULT_PASSWORD_MIN_SCORE, ge=0, le=4)
     # Brute-force limits (Flask-Limiter notation), shared by every worker when Redis is set.
     login_failures_per_account: str = "10 per 15 minutes"
     login_attempts_per_ip: str = "60 per 15 minutes"
@@ -281,6 +286,14 @@ def deployment_findings(settings: Settings) -> list[Finding]:
     reason = weak_hashing_reason(settings)
     if reason is not None:
         findings.append(Finding("OSNOVA_ARGON2_MEMORY_KIB", reason))
+    if settings.password_min_score < DEFAULT_PASSWORD_MIN_SCORE:
+        findings.append(
+            Finding(
+                "OSNOVA_PASSWORD_MIN_SCORE",
+                f"is below {DEFAULT_PASSWORD_MIN_SCORE}: passwords zxcvbn rates easy to guess "
+                "are accepted",
+            )
+        )
     return findings
 
 
