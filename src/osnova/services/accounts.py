@@ -21,7 +21,7 @@ from osnova.i18n import N_
 from osnova.models import USERNAME_MAX, Role, User
 from osnova.schemas import AccountUpdate, UserCreate
 from osnova.security import hash_password, verify_password
-from osnova.services import audit, email_changes, tokens
+from osnova.services import audit, email_changes, remembered_devices, tokens
 from osnova.services.email_changes import EmailChange
 from osnova.services.passwords import PasswordOwner, check_new_password
 
@@ -104,7 +104,7 @@ def register(
 
 def _set_password(*, session: Session, settings: Settings, user: User, password: str) -> None:
     user.password_hash = hash_password(settings, password)
-    user.session_version += 1
+    remembered_devices.end_all_sessions(session=session, user=user)
     tokens.revoke_all(session=session, user=user)
 
 
@@ -117,7 +117,8 @@ def change_password(
     new_password: str,
     remote_addr: str | None,
 ) -> None:
-    """Needs the current password; ends all other sessions and revokes API tokens."""
+    """Needs the current password; ends every session and remembered device, revokes API
+    tokens (the door starts a new session for the browser that asked)."""
     if not verify_password(settings, user.password_hash, current_password):
         message = N_("The current password is not correct.")
         raise InvalidInput([FieldError("current_password", message)], message)
