@@ -97,9 +97,9 @@ def test_a_hostile_long_password_is_rated_within_the_estimators_budget(
     variants = len(enumerate_l33t_subs(relevant_l33t_subtable(text, L33T_TABLE)))
     assert len(text) >= PASSWORD_MIN
     assert len(text) ** 2 * (ESTIMATE_BASE_COST + variants) <= ESTIMATE_BUDGET
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a shared machine's wall clock says little
     password_problem(hostile, owner=OLENA)
-    record_property("estimate ms", round((time.perf_counter() - started) * 1000, 1))
+    record_property("estimate CPU ms", round((time.process_time() - started) * 1000, 1))
 
 
 def test_ordinary_long_passwords_are_rated_on_a_long_prefix() -> None:
