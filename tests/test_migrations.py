@@ -34,7 +34,7 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(tmp_path: Path) -> No
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
         upgrade()
-        assert {"users", "items", "api_tokens", "audit_events"} <= set(
+        assert {"users", "items", "api_tokens", "remembered_devices", "audit_events"} <= set(
             inspect(db.engine).get_table_names()
         )
         db.engine.dispose()

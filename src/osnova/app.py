@@ -11,8 +11,17 @@ from flask import Flask
 from osnova.api import register_api
 from osnova.commands import COMMANDS
 from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
-from osnova.database import configure_engine, engine_options, normalise_url
-from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager
+from osnova.database import configure_engine, engine_options, normalise_url, utcnow
+from osnova.extensions import (
+    CLOCK_KEY,
+    SETTINGS_KEY,
+    Clock,
+    babel,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+)
 from osnova.http import errors, probes
 from osnova.http.bodies import BoundedRequest
 from osnova.http.converters import register_converters
@@ -38,8 +47,10 @@ from osnova.web.sessions import init_sessions
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
-def create_app(config: Settings | None = None) -> Flask:
+def create_app(config: Settings | None = None, *, clock: Clock = utcnow) -> Flask:
     """Build an app for ``config`` (default: settings from the environment).
+
+    ``clock`` tells sessions and remembered devices the time; tests pass one they move.
 
     Raises ``ConfigError`` when the configuration is unsafe for production.
     """
@@ -60,6 +71,7 @@ def create_app(config: Settings | None = None) -> Flask:
         json_errors=False,
     )
     configure_flask(app, settings)
+    app.extensions[CLOCK_KEY] = clock
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -85,8 +97,11 @@ def configure_flask(app: Flask, settings: Settings) -> None:
         # In production the cookies carry the __Host- prefix: the browser then keeps them only
         # when Secure, for this host alone (no Domain) and the whole site (Path=/).
         SESSION_COOKIE_NAME="__Host-session" if settings.is_production else "session",
+        # The remembered-device cookie (web/sessions.py); only its row in the database can
+        # start a session. Flask-Login also looks for a cookie of this name and never finds
+        # one it signed.
         REMEMBER_COOKIE_NAME=(
-            "__Host-remember_token" if settings.is_production else "remember_token"
+            "__Host-remember_device" if settings.is_production else "remember_device"
         ),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -95,7 +110,6 @@ def configure_flask(app: Flask, settings: Settings) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.is_production,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_lifetime_hours),
-        REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days),
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_KEY_PREFIX=settings.rate_limit_key_prefix,
         RATELIMIT_HEADERS_ENABLED=True,

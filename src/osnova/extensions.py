@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
@@ -13,7 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from osnova.config import Settings
-from osnova.database import Base
+from osnova.database import Base, utcnow
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
@@ -31,6 +33,10 @@ def _reads_are_not_limited() -> bool:
 
 SETTINGS_KEY = "osnova.settings"
 JOBS_KEY = "osnova.jobs"
+CLOCK_KEY = "osnova.clock"
+# What "now" is for session lifetimes and remembered devices: the wall clock, or one a test
+# moves by hand (``create_app(settings, clock=...)``) so that 30 days pass without waiting.
+Clock = Callable[[], datetime]
 
 
 def current_settings() -> Settings:
@@ -39,6 +45,12 @@ def current_settings() -> Settings:
     if not isinstance(settings, Settings):
         raise TypeError("the app was not built by osnova.create_app")
     return settings
+
+
+def current_time() -> datetime:
+    """Now (timezone-aware UTC) by the current app's clock."""
+    clock: Clock = current_app.extensions.get(CLOCK_KEY, utcnow)
+    return clock()
 
 
 def signing_key() -> str:

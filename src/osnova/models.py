@@ -1,4 +1,4 @@
-"""The catalogue's tables: User, Item, ApiToken, AuditEvent and ImportJob.
+"""The catalogue's tables: User, Item, ApiToken, RememberedDevice, AuditEvent and ImportJob.
 
 Usernames and emails are stored lower-cased and the database refuses anything else, so a
 plain UNIQUE index makes them unique case-insensitively on SQLite, PostgreSQL and MariaDB
@@ -34,6 +34,8 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 10_000
 TOKEN_NAME_MAX = 100
 EXTERNAL_ID_MAX = 64
+SECRET_HASH_LENGTH = 64
+USER_AGENT_MAX = 200
 
 
 class Role(StrEnum):
@@ -79,7 +81,8 @@ class User(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Bumped on logout and password change: sessions carrying an older version stop working.
+    # Bumped on logout, password change and deactivation: sessions carrying an older version
+    # stop working (remembered devices are forgotten at the same moments).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A new address waits here until its owner follows the link mailed to it.
     pending_email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
@@ -154,6 +157,27 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RememberedDevice(Base):
+    """A browser kept signed in by "keep me signed in"; only the sha256 of its cookie is kept.
+
+    The row is what lets the account page list the device and end it; the cookie alone
+    proves nothing once the row is gone.
+    """
+
+    __tablename__ = "remembered_devices"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(SECRET_HASH_LENGTH), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

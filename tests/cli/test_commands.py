@@ -83,6 +83,17 @@ def test_create_admin_refuses_a_short_password(runner: FlaskCliRunner, session: 
     assert session.scalar(select(func.count()).select_from(User)) == 0
 
 
+def test_create_admin_refuses_a_password_that_is_easy_to_guess_in_one_line(
+    runner: FlaskCliRunner, session: Session
+) -> None:
+    args = ["create-admin", "--username", "boss", "--email", "boss@example.org", "--password-stdin"]
+    result = runner.invoke(args=args, input="password1234\n")
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0
+    assert "too easy to guess" in result.output
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
 def test_seed_demo_prints_a_working_random_password_once(
     runner: FlaskCliRunner, session: Session, settings: Settings
 ) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from osnova.config import Settings
 from osnova.database import utcnow
-from osnova.models import ApiToken, AuditEvent, ImportJob, User
+from osnova.models import ApiToken, AuditEvent, ImportJob, RememberedDevice, User
 from osnova.services import housekeeping
 from osnova.services.import_jobs import spool_folder
 from tests.support.factories import UserFactory
@@ -45,7 +45,7 @@ def _old_file(path: os.PathLike[str], hours: float) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
+def test_a_sweep_removes_expired_tokens_and_devices_old_jobs_stale_spools_and_old_events(
     session: Session, settings: Settings
 ) -> None:
     olena = UserFactory(username="olena")
@@ -56,6 +56,22 @@ def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
     _token(olena, "no-expiry")
     session.add_all(
         [
+            RememberedDevice(
+                user=olena,
+                token_hash="a" * 64,
+                user_agent="expired",
+                created_at=now - timedelta(days=31),
+                last_used_at=now - timedelta(days=2),
+                expires_at=now - timedelta(days=1),
+            ),
+            RememberedDevice(
+                user=olena,
+                token_hash="b" * 64,
+                user_agent="live",
+                created_at=now,
+                last_used_at=now,
+                expires_at=now + timedelta(days=30),
+            ),
             _job(olena, "done", days_old=30),
             _job(olena, "failed", days_old=30),
             _job(olena, "done", days_old=1),
@@ -79,6 +95,7 @@ def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
 
     assert swept.to_dict() == {
         "tokens": 2,
+        "remembered_devices": 1,
         "import_jobs": 2,
         "spooled_files": 2,
         "audit_events": 1,
@@ -91,6 +108,7 @@ def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
         for job in session.scalars(select(ImportJob))
     ) == [("done", 1), ("queued", 30)]
     assert list(session.scalars(select(AuditEvent.action))) == ["recent"]
+    assert list(session.scalars(select(RememberedDevice.user_agent))) == ["live"]
     assert sorted(path.name for path in spools.iterdir()) == ["fresh", "waiting"]
     assert list(pending.iterdir()) == []
 

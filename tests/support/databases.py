@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 from osnova import create_app
 from osnova.commands.migrations import init_migrations
 from osnova.config import Environment, Settings
-from osnova.extensions import db
+from osnova.database import utcnow
+from osnova.extensions import Clock, db
 from tests.support.clients import IsolatedClient
 from tests.support.environment import TEST_SECRET_KEY
 
@@ -29,7 +30,7 @@ SERVER_URL_VARIABLES = {
     "postgresql": "OSNOVA_TEST_POSTGRES_URL",
     "mariadb": "OSNOVA_TEST_MARIADB_URL",
 }
-TABLES_CHILD_FIRST = ("audit_events", "api_tokens", "items", "users")
+TABLES_CHILD_FIRST = ("audit_events", "api_tokens", "remembered_devices", "items", "users")
 
 
 def configured_backends() -> list[str]:
@@ -48,8 +49,8 @@ def make_settings(database_url: str, instance_dir: Path, **overrides: Any) -> Se
     return Settings(**values)
 
 
-def new_app(settings: Settings) -> Flask:
-    application = create_app(settings)
+def new_app(settings: Settings, clock: Clock = utcnow) -> Flask:
+    application = create_app(settings, clock=clock)
     application.test_client_class = IsolatedClient
     return application
 

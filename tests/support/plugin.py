@@ -17,8 +17,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from osnova.config import Settings
-from osnova.extensions import db
+from osnova.database import utcnow
+from osnova.extensions import Clock, db
 from tests.support import factories
+from tests.support.clock import ManualClock
 from tests.support.databases import (
     SERVER_URL_VARIABLES,
     TABLES_CHILD_FIRST,
@@ -107,12 +109,19 @@ def app(settings: Settings) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def clock() -> ManualClock:
+    """A clock for ``make_app(clock=clock)`` that moves only when the test advances it."""
+    return ManualClock()
+
+
+@pytest.fixture
 def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
-    """Build another app on this test's database, with some settings changed."""
+    """Build another app on this test's database, with some settings (or its clock) changed."""
     built: list[Flask] = []
 
-    def build(**overrides: Any) -> Flask:
-        application = new_app(make_settings(database_url, tmp_path / "instance", **overrides))
+    def build(clock: Clock = utcnow, **overrides: Any) -> Flask:
+        settings = make_settings(database_url, tmp_path / "instance", **overrides)
+        application = new_app(settings, clock)
         built.append(application)
         return application
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from osnova.config import Environment
-from osnova.models import Item, User
+from osnova.models import Item, RememberedDevice, User
 from tests.support.clients import csrf_token, log_in
 from tests.support.environment import TEST_SECRET_KEY
 from tests.support.factories import ItemFactory, UserFactory
@@ -75,6 +75,8 @@ def form_posts(admin_id: int, target_id: int, item_id: int = 0) -> dict[str, dic
         "/admin/items/<id:item_id>/delete": {"next": "/admin/items"},
         "/admin/tokens/<id:token_id>/revoke": {},
         "/admin/tokens/users/<id:user_id>/revoke-all": {},
+        "/account/devices/<id:device_id>/forget": {},
+        "/account/devices/forget": {},
     }
 
 
@@ -84,6 +86,7 @@ def concrete(rule: str, target_id: int, item_id: int) -> str:
         .replace("<id:item_id>", str(item_id))
         .replace("<token>", "not-a-token")
         .replace("<id:token_id>", "1")
+        .replace("<id:device_id>", "1")
     )
 
 
@@ -104,7 +107,8 @@ def snapshot(session: Session) -> list[tuple[object, ...]]:
     items = session.execute(
         select(Item.id, Item.title, Item.description, Item.is_public).order_by(Item.id)
     )
-    return [*map(tuple, rows), *map(tuple, items)]
+    devices = session.execute(select(RememberedDevice.id).order_by(RememberedDevice.id))
+    return [*map(tuple, rows), *map(tuple, items), *map(tuple, devices)]
 
 
 def test_every_post_form_is_covered_by_this_test(app: Flask) -> None:
@@ -117,7 +121,7 @@ def test_posts_without_a_token_are_refused_and_change_nothing(
     admin = UserFactory(username="boss", email="boss@example.org", role="admin")
     target = UserFactory(username="target")
     item = ItemFactory(owner=target, title="Kept", is_public=True)
-    log_in(client, "boss")
+    log_in(client, "boss", remember="y")
     before = snapshot(session)
     for rule, data in form_posts(admin.id, target.id, item.id).items():
         response = client.post(concrete(rule, target.id, item.id), data=data)
@@ -133,7 +137,7 @@ def test_posts_with_another_sessions_token_are_refused(
     admin = UserFactory(username="boss", email="boss@example.org", role="admin")
     target = UserFactory(username="target")
     item = ItemFactory(owner=target, title="Kept", is_public=True)
-    log_in(client, "boss")
+    log_in(client, "boss", remember="y")
     foreign = csrf_token(app.test_client(), "/login")
     before = snapshot(session)
     for rule, data in form_posts(admin.id, target.id, item.id).items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -13,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from osnova.models import AuditEvent
 from osnova.web.helpers import safe_next
-from osnova.web.sessions import LOGIN_AT, SEEN_AT
-from tests.support.clients import log_in, post_form
+from tests.support.clients import log_in
+from tests.support.clock import ManualClock
 from tests.support.factories import UserFactory
 from tests.web.test_account_journey import add_user, replay
 
@@ -63,52 +62,66 @@ def test_login_starts_a_new_session(client: FlaskClient) -> None:
         assert "planted" not in after
 
 
-def test_an_idle_session_ends(make_app: Callable[..., Flask]) -> None:
-    app = make_app(session_idle_minutes=5)
-    add_user(app, username="olena")
-    client = app.test_client()
-    log_in(client, "olena")
-    with client.session_transaction() as state:
-        state[SEEN_AT] = int(time.time()) - 6 * 60
-    assert client.get("/account").status_code == 302
+def signed_in(client: FlaskClient) -> bool:
+    return client.get("/account").status_code == 200
 
 
-def test_a_session_ends_after_its_absolute_lifetime(make_app: Callable[..., Flask]) -> None:
-    app = make_app(session_lifetime_hours=1)
-    add_user(app, username="olena")
-    client = app.test_client()
-    log_in(client, "olena")
-    with client.session_transaction() as state:
-        state[LOGIN_AT] = int(time.time()) - 2 * 3600
-    assert client.get("/account").status_code == 302
-
-
-def test_remember_me_survives_the_session_but_not_a_password_change(
-    app: Flask, client: FlaskClient
+def test_a_session_ends_after_30_idle_minutes(
+    make_app: Callable[..., Flask], clock: ManualClock
 ) -> None:
-    UserFactory(username="olena")
-    log_in(client, "olena", remember="y")
-    remember = client.get_cookie("remember_token")
-    assert remember is not None
-    assert remember.expires is not None
-    assert remember.expires.timestamp() - time.time() <= 30 * 24 * 3600 + 5
-    returning = app.test_client()
-    returning.set_cookie("remember_token", remember.value)
-    assert returning.get("/account").status_code == 200
+    app = make_app(clock=clock)
+    add_user(app, username="olena")
+    client = app.test_client()
+    log_in(client, "olena")
+    clock.advance(minutes=29)
+    assert signed_in(client)
+    clock.advance(minutes=29)  # 29 minutes after the last request: still within the limit
+    assert signed_in(client)
+    clock.advance(minutes=31)
+    assert client.get("/account").location.startswith("/login")
+    clock.advance(minutes=1)
+    assert not signed_in(client)  # it does not come back
 
-    post_form(
-        client,
-        "/account/password",
-        {
-            "current_password": "correct horse battery staple",
-            "new_password": "a brand new passphrase 5",
-            "new_password_confirm": "a brand new passphrase 5",
-        },
-        form_page="/account",
-    )
-    stale = app.test_client()
-    stale.set_cookie("remember_token", remember.value)
-    assert stale.get("/account").status_code == 302
+
+def test_an_active_session_still_ends_12_hours_after_sign_in(
+    make_app: Callable[..., Flask], clock: ManualClock
+) -> None:
+    app = make_app(clock=clock)
+    add_user(app, username="olena")
+    client = app.test_client()
+    log_in(client, "olena")
+    for _ in range(35):  # a request every 20 minutes, for 11 h 40 min
+        clock.advance(minutes=20)
+        assert signed_in(client)
+    clock.advance(minutes=21)
+    assert not signed_in(client)
+
+
+def test_the_limits_are_settings(make_app: Callable[..., Flask], clock: ManualClock) -> None:
+    app = make_app(clock=clock, session_idle_minutes=5, session_lifetime_hours=1)
+    add_user(app, username="olena")
+    client = app.test_client()
+    log_in(client, "olena")
+    clock.advance(minutes=6)
+    assert not signed_in(client)
+    log_in(client, "olena")
+    for _ in range(15):
+        clock.advance(minutes=4)
+        assert signed_in(client)
+    clock.advance(minutes=4)
+    assert not signed_in(client)
+
+
+def test_without_keep_me_signed_in_an_ended_session_stays_ended(
+    make_app: Callable[..., Flask], clock: ManualClock
+) -> None:
+    app = make_app(clock=clock)
+    add_user(app, username="olena")
+    client = app.test_client()
+    log_in(client, "olena")
+    assert client.get_cookie("remember_device") is None
+    clock.advance(minutes=31)
+    assert not signed_in(client)
 
 
 def test_a_deactivated_users_session_stops_working(

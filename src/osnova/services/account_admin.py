@@ -16,7 +16,15 @@ from osnova.errors import Conflict, NotFound, PermissionDenied
 from osnova.i18n import N_
 from osnova.models import USERNAME_MAX, Item, Role, User
 from osnova.schemas import AccountAdminUpdate
-from osnova.services import accounts, audit, email_changes, images, policy, tokens
+from osnova.services import (
+    accounts,
+    audit,
+    email_changes,
+    images,
+    policy,
+    remembered_devices,
+    tokens,
+)
 from osnova.services.email_changes import EmailChange
 
 LAST_ADMIN = N_("The last active admin cannot be demoted or deactivated.")
@@ -52,6 +60,8 @@ def set_role(
         _guard_last_admin(session=session, user=user)
     before = user.role
     user.role = role.value
+    # New rights need a fresh sign-in on every browser that was kept signed in.
+    remembered_devices.forget_all(session=session, user=user)
     audit.record(
         session=session,
         action="account.role",
@@ -65,13 +75,14 @@ def set_role(
 def set_active(
     *, session: Session, actor: User, user: User, active: bool, remote_addr: str | None
 ) -> None:
-    """(De)activate an account; deactivation ends its sessions and revokes its tokens."""
+    """(De)activate an account; deactivation ends its sessions and remembered devices and
+    revokes its tokens."""
     _require_account_manager(actor)
     if active == user.is_active:
         return
     if not active:
         _guard_last_admin(session=session, user=user)
-        user.session_version += 1
+        remembered_devices.end_all_sessions(session=session, user=user)
         tokens.revoke_all(session=session, user=user)
     user.is_active = active
     audit.record(

@@ -21,9 +21,9 @@ from osnova.i18n import N_
 from osnova.models import USERNAME_MAX, Role, User
 from osnova.schemas import AccountUpdate, UserCreate
 from osnova.security import hash_password, verify_password
-from osnova.services import audit, email_changes, tokens
+from osnova.services import audit, email_changes, remembered_devices, tokens
 from osnova.services.email_changes import EmailChange
-from osnova.services.passwords import check_new_password
+from osnova.services.passwords import PasswordOwner, check_new_password
 
 USERNAME_TAKEN = N_("This username is taken.")
 
@@ -36,10 +36,24 @@ class Registration:
     existing: User | None
 
 
+def _owner(user: User) -> PasswordOwner:
+    return PasswordOwner(username=user.username, email=user.email, full_name=user.full_name)
+
+
 def create_user(
     *, session: Session, settings: Settings, data: UserCreate, role: Role = Role.USER
 ) -> User:
-    """Insert a user; a taken username or email is a Conflict and leaves nothing behind."""
+    """Insert a user whose password (if any) passes the rules.
+
+    A taken username or email is a Conflict and leaves nothing behind.
+    """
+    if data.password:
+        owner = PasswordOwner(username=data.username, email=data.email, full_name=data.full_name)
+        check_new_password(data.password, owner=owner, min_score=settings.password_min_score)
+    return _insert_user(session=session, settings=settings, data=data, role=role)
+
+
+def _insert_user(*, session: Session, settings: Settings, data: UserCreate, role: Role) -> User:
     taken = session.scalar(
         select(func.count())
         .select_from(User)
@@ -75,21 +89,22 @@ def register(
     Usernames are public (profiles), so a taken one is reported.
     """
     password = data.password or ""
-    check_new_password(password, username=data.username, email=data.email)
+    owner = PasswordOwner(username=data.username, email=data.email, full_name=data.full_name)
+    check_new_password(password, owner=owner, min_score=settings.password_min_score)
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict(USERNAME_TAKEN, [FieldError("username", USERNAME_TAKEN)])
     existing = session.scalar(select(User).where(User.email == data.email))
     if existing is not None:
         hash_password(settings, password)  # same cost as a real registration
         return Registration(user=None, existing=existing)
-    user = create_user(session=session, settings=settings, data=data)
+    user = _insert_user(session=session, settings=settings, data=data, role=Role.USER)
     audit.record(session=session, action="account.register", actor=user, remote_addr=remote_addr)
     return Registration(user=user, existing=None)
 
 
 def _set_password(*, session: Session, settings: Settings, user: User, password: str) -> None:
     user.password_hash = hash_password(settings, password)
-    user.session_version += 1
+    remembered_devices.end_all_sessions(session=session, user=user)
     tokens.revoke_all(session=session, user=user)
 
 
@@ -102,11 +117,17 @@ def change_password(
     new_password: str,
     remote_addr: str | None,
 ) -> None:
-    """Needs the current password; ends all other sessions and revokes API tokens."""
+    """Needs the current password; ends every session and remembered device, revokes API
+    tokens (the door starts a new session for the browser that asked)."""
     if not verify_password(settings, user.password_hash, current_password):
         message = N_("The current password is not correct.")
         raise InvalidInput([FieldError("current_password", message)], message)
-    check_new_password(new_password, username=user.username, email=user.email, field="new_password")
+    check_new_password(
+        new_password,
+        owner=_owner(user),
+        min_score=settings.password_min_score,
+        field="new_password",
+    )
     _set_password(session=session, settings=settings, user=user, password=new_password)
     audit.record(session=session, action="password.change", actor=user, remote_addr=remote_addr)
 
@@ -114,7 +135,7 @@ def change_password(
 def reset_password(
     *, session: Session, settings: Settings, user: User, new_password: str, remote_addr: str | None
 ) -> None:
-    check_new_password(new_password, username=user.username, email=user.email)
+    check_new_password(new_password, owner=_owner(user), min_score=settings.password_min_score)
     _set_password(session=session, settings=settings, user=user, password=new_password)
     audit.record(session=session, action="password.reset", actor=user, remote_addr=remote_addr)
 

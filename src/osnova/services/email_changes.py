@@ -4,6 +4,8 @@ An account holder's change needs the current password and waits, pending, until 
 the new address follows the link mailed to it; the old address is told at once and can
 cancel the change (or undo it, once confirmed), which also ends every session and revokes
 every API token of the account. An admin's change applies at once; both addresses are told.
+Whenever the address does change, every remembered device of the account is forgotten: the
+address can reset the password, so each browser must sign in with it again.
 
 Asking for an address that another account uses looks like any other request: the mail to
 that address says so instead of carrying a link, so the answer cannot be used to probe
@@ -26,7 +28,7 @@ from osnova.errors import Conflict, FieldError, InvalidInput
 from osnova.i18n import N_
 from osnova.models import User
 from osnova.security import verify_password
-from osnova.services import audit, tokens
+from osnova.services import audit, remembered_devices, tokens
 from osnova.services.account_links import CancelLink
 
 WRONG_PASSWORD = N_("The current password is not correct.")
@@ -98,6 +100,7 @@ def confirm_change(*, session: Session, user: User, remote_addr: str | None) -> 
     user.email = new_email
     user.email_verified_at = utcnow()
     _forget_pending(user)
+    remembered_devices.forget_all(session=session, user=user)
     _flush_or_conflict(session)
     audit.record(
         session=session,
@@ -134,7 +137,7 @@ def cancel_from_old_address(
     and API token of the account ends, since whoever asked for it may hold one."""
     user = link.user
     _forget_pending(user)
-    user.session_version += 1
+    remembered_devices.end_all_sessions(session=session, user=user)
     tokens.revoke_all(session=session, user=user)
     outcome = CancelOutcome.CANCELLED
     if link.confirmed:
@@ -172,6 +175,7 @@ def change_by_admin(
     user.email = new_email
     user.email_verified_at = None
     _forget_pending(user)
+    remembered_devices.forget_all(session=session, user=user)
     _flush_or_conflict(session)
     audit.record(
         session=session,

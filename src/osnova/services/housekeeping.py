@@ -1,6 +1,7 @@
 """Housekeeping, run hourly by the job consumer: what has outlived its use is removed.
 
 - API tokens that expired or were revoked (the audit trail keeps their story);
+- remembered devices past their expiry (they could sign nobody in any more);
 - finished import jobs older than ``OSNOVA_IMPORT_JOB_DAYS``, and spooled upload files that no
   queued or running job needs, once they are an hour old (a file being written is younger);
 - audit events older than ``OSNOVA_AUDIT_RETENTION_DAYS``;
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from osnova.config import Settings
 from osnova.database import utcnow
-from osnova.models import ApiToken, AuditEvent, ImportJob, JobStatus
+from osnova.models import ApiToken, AuditEvent, ImportJob, JobStatus, RememberedDevice
 from osnova.services import email_changes
 from osnova.services.import_jobs import spool_folder
 
@@ -34,6 +35,7 @@ class Swept:
     """How many of each were removed."""
 
     tokens: int
+    remembered_devices: int
     import_jobs: int
     spooled_files: int
     audit_events: int
@@ -49,6 +51,7 @@ def sweep(*, session: Session, settings: Settings, now: datetime | None = None) 
     tokens = session.execute(
         delete(ApiToken).where(or_(ApiToken.expires_at < now, ApiToken.revoked_at.is_not(None)))
     )
+    devices = session.execute(delete(RememberedDevice).where(RememberedDevice.expires_at <= now))
     finished = (JobStatus.DONE.value, JobStatus.FAILED.value)
     jobs = session.execute(
         delete(ImportJob).where(
@@ -73,6 +76,7 @@ def sweep(*, session: Session, settings: Settings, now: datetime | None = None) 
     files += _remove_old_files(settings.instance_dir.resolve() / PENDING_IMPORTS_FOLDER)
     return Swept(
         tokens=tokens.rowcount,  # type: ignore[attr-defined]
+        remembered_devices=devices.rowcount,  # type: ignore[attr-defined]
         import_jobs=jobs.rowcount,  # type: ignore[attr-defined]
         spooled_files=files,
         audit_events=events.rowcount,  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from osnova.errors import PermissionDenied
 from osnova.i18n import N_
 from osnova.models import EMAIL_MAX, User
 from osnova.security import hash_password, needs_rehash, verify_password
-from osnova.services import audit
+from osnova.services import audit, remembered_devices
 
 INVALID_CREDENTIALS = N_("Invalid username, email or password.")
 
@@ -60,6 +60,6 @@ def authenticate(
 
 
 def logout(*, session: Session, user: User, remote_addr: str | None) -> None:
-    """End every session of ``user``: cookies carrying the old version stop working."""
-    user.session_version += 1
+    """End every session of ``user`` and forget every remembered device."""
+    remembered_devices.end_all_sessions(session=session, user=user)
     audit.record(session=session, action="logout", actor=user, remote_addr=remote_addr)

@@ -1,5 +1,5 @@
 """The signed-in user's own account: profile, email (a change waits for confirmation),
-password, API tokens."""
+password, API tokens, remembered devices."""
 
 from __future__ import annotations
 
@@ -9,19 +9,25 @@ from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from osnova.database import utcnow
 from osnova.errors import Conflict, InvalidInput
-from osnova.extensions import current_settings, db
+from osnova.extensions import current_settings, current_time, db
 from osnova.http.account_mail import send_email_change_mails, send_verification
 from osnova.http.sign_in import password_checked
 from osnova.schemas import EmailChange, ProfileUpdate
-from osnova.services import accounts, email_changes, tokens
+from osnova.services import accounts, email_changes, remembered_devices, tokens
 from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm, TokenForm
-from osnova.web.helpers import login_required, remote_addr, show_errors, signed_in_user
+from osnova.web.helpers import (
+    device_label,
+    login_required,
+    remote_addr,
+    show_errors,
+    signed_in_user,
+)
 from osnova.web.items import owner_items_page
-from osnova.web.sessions import start_session
+from osnova.web.sessions import remembered_device_id, start_session, stop_remembering_here
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+bp.add_app_template_filter(device_label, "device_label")
 
 
 def _page(
@@ -32,6 +38,7 @@ def _page(
     new_secret: str | None = None,
 ) -> tuple[str, int]:
     status = 200 if profile is email is password is token is None else 422
+    now = current_time()
     page = render_template(
         "account/index.html",
         profile_form=profile or ProfileForm(full_name=current_user.full_name),
@@ -42,7 +49,12 @@ def _page(
         my_items=owner_items_page(current_user.username),
         api_tokens=tokens.list_tokens(session=db.session(), user=signed_in_user()),
         new_secret=new_secret,
-        now=utcnow(),
+        devices=remembered_devices.list_devices(
+            session=db.session(), user=signed_in_user(), now=now
+        ),
+        this_device=remembered_device_id(),
+        remember_days=current_settings().remember_days,
+        now=now,
     )
     return page, status
 
@@ -141,9 +153,15 @@ def change_password() -> Response | tuple[str, int]:
         except InvalidInput as error:
             show_errors(form, error)
         else:
-            db.session.commit()
             start_session(signed_in_user())  # this browser stays signed in; all others are out
-            flash(gettext("Your password is changed. Other sessions are signed out."), "success")
+            db.session.commit()
+            flash(
+                gettext(
+                    "Your password is changed. Other sessions are signed out and remembered "
+                    "devices forgotten."
+                ),
+                "success",
+            )
             return redirect(url_for("account.index"))
     return _page(password=form)
 
@@ -186,4 +204,36 @@ def revoke_token(token_id: int) -> Response:
         )
         db.session.commit()
         flash(gettext("The token is revoked."), "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/devices/<id:device_id>/forget")
+@login_required
+def forget_device(device_id: int) -> Response:
+    """Forget one remembered device: it is signed out at once, unless it is this one, which
+    stays signed in until its session ends."""
+    if ActionForm().validate_on_submit():
+        remembered_devices.forget(
+            session=db.session(),
+            user=signed_in_user(),
+            device_id=device_id,
+            remote_addr=remote_addr(),
+        )
+        db.session.commit()
+        if device_id == remembered_device_id():
+            stop_remembering_here()
+        flash(gettext("The device is forgotten."), "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/devices/forget")
+@login_required
+def forget_all_devices() -> Response:
+    if ActionForm().validate_on_submit():
+        remembered_devices.forget_all_on_request(
+            session=db.session(), user=signed_in_user(), remote_addr=remote_addr()
+        )
+        db.session.commit()
+        stop_remembering_here()
+        flash(gettext("Every remembered device is forgotten."), "success")
     return redirect(url_for("account.index"))

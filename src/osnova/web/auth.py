@@ -31,7 +31,7 @@ from osnova.web.forms import (
     ResetPasswordForm,
 )
 from osnova.web.helpers import remote_addr, safe_next, show_errors, signed_in_user
-from osnova.web.sessions import end_session, start_session
+from osnova.web.sessions import end_session, start_session, stop_remembering_here
 
 bp = Blueprint("auth", __name__)
 
@@ -93,10 +93,12 @@ def login() -> str | Response:
         except InvalidCredentials as error:
             form.form_errors.append(gettext(error.message))
         else:
-            db.session.commit()
             start_session(user, remember=bool(form.remember.data))
+            db.session.commit()
             return redirect(safe_next(form.next.data))
-    return render_template("auth/login.html", form=form)
+    return render_template(
+        "auth/login.html", form=form, remember_days=current_settings().remember_days
+    )
 
 
 @bp.post("/logout")
@@ -106,8 +108,8 @@ def logout() -> Response:
         abort(403, gettext("The form expired. Please try again."))
     if current_user.is_authenticated:
         sign_in.logout(session=db.session(), user=signed_in_user(), remote_addr=remote_addr())
-        db.session.commit()
     end_session()
+    db.session.commit()
     flash(gettext("You are signed out."), "success")
     return redirect(url_for("pages.index"))
 
@@ -171,8 +173,8 @@ def reset_password() -> str | Response:
         except InvalidInput as error:
             show_errors(form, error)
         else:
-            db.session.commit()
             end_session()
+            db.session.commit()
             flash(gettext("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
@@ -228,6 +230,8 @@ def confirm_email_change(token: str) -> str | Response:
             session=db.session(), user=user, remote_addr=remote_addr()
         )
         db.session.commit()
+        if current_user.is_authenticated and current_user.id == user.id:
+            stop_remembering_here()  # every device is forgotten; this browser stays signed in
         # As with verification, following the link signs no one in.
         flash(gettext("Your email address is now %(email)s.", email=change.new_email), "success")
         return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"))

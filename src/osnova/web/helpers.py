@@ -29,6 +29,35 @@ def signed_in_user() -> User:
     return user
 
 
+BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chromium/", "Chromium"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+# Android and iOS agents also name Linux and Mac OS X, so they are looked for first.
+SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_label(user_agent: str) -> str:
+    """A browser's User-Agent as a person recognises it: "Firefox on Linux"."""
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return str(gettext("%(browser)s on %(system)s", browser=browser, system=system))
+    return browser or system or str(gettext("Unknown browser"))
+
+
 def remote_addr() -> str | None:
     return request.remote_addr
 

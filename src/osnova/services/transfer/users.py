@@ -163,6 +163,7 @@ def import_users(
 
     def write() -> None:
         if report.on_conflict is OnConflict.UPDATE:
+            _forget_devices_of_changed_accounts(session, staged.columns)
             _update_existing(session, staged.columns)
         _insert_new(session)
 
@@ -221,6 +222,31 @@ def _check_keys(session: Session, report: ImportReport) -> None:
         conflict=True,
     )
     report.created = report.rows - existing
+
+
+def _forget_devices_of_changed_accounts(session: Session, file_columns: frozenset[str]) -> None:
+    """Forget the remembered devices of accounts whose email, role or password the file
+    changes, or that it deactivates, as the account pages do for the same changes."""
+    changes = []
+    if "email" in file_columns:
+        changes.append("u.email <> s.email")
+    if "role" in file_columns:
+        changes.append("u.role <> s.role")
+    if "is_active" in file_columns:
+        changes.append("(u.is_active = TRUE AND s.is_active = FALSE)")
+    if "password_hash" in file_columns:
+        changes.append(
+            "(s.password_hash IS NOT NULL "
+            "AND (u.password_hash IS NULL OR u.password_hash <> s.password_hash))"
+        )
+    if changes:
+        session.execute(
+            text(
+                "DELETE FROM remembered_devices WHERE user_id IN "  # noqa: S608
+                f"(SELECT u.id FROM users u JOIN {STAGE} s ON u.username = s.username "
+                f"WHERE {' OR '.join(changes)})"
+            )
+        )
 
 
 def _update_existing(session: Session, file_columns: frozenset[str]) -> None:
