@@ -29,7 +29,7 @@ SERVER_URL_VARIABLES = {
     "postgresql": "OSNOVA_TEST_POSTGRES_URL",
     "mariadb": "OSNOVA_TEST_MARIADB_URL",
 }
-TABLES_CHILD_FIRST = ("audit_events", "api_tokens", "items", "users")
+TABLES_CHILD_FIRST = ("rate_limit_counters", "audit_events", "api_tokens", "items", "users")
 
 
 def configured_backends() -> list[str]:
