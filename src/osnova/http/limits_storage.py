@@ -63,7 +63,7 @@ def add_hits(dialect: str, digest: str, amount: int, now: datetime, expires_at: 
 class DatabaseStorage(Storage):
     """A fixed-window ``limits`` storage on the current app's database (``db.engine``)."""
 
-    STORAGE_SCHEME = ["osnova-database"]
+    STORAGE_SCHEME = ["osnova-database"]  # noqa: RUF012 - read once, by limits' registry
 
     def __init__(
         self, uri: str | None = None, wrap_exceptions: bool = False, **options: float | str | bool
