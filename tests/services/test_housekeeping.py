@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from osnova.config import Settings
 from osnova.database import utcnow
-from osnova.models import ApiToken, AuditEvent, ImportJob, User
+from osnova.models import ApiToken, AuditEvent, ImportJob, RateLimitCounter, User
 from osnova.services import housekeeping
 from osnova.services.import_jobs import spool_folder
 from tests.support.factories import UserFactory
@@ -45,7 +45,7 @@ def _old_file(path: os.PathLike[str], hours: float) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
+def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_old_events_and_counters(
     session: Session, settings: Settings
 ) -> None:
     olena = UserFactory(username="olena")
@@ -62,6 +62,8 @@ def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
             _job(olena, "queued", days_old=30, spool="waiting"),
             AuditEvent(action="old", at=now - timedelta(days=400)),
             AuditEvent(action="recent", at=now - timedelta(days=10)),
+            RateLimitCounter(key_digest="ended", hits=10, expires_at=now - timedelta(seconds=1)),
+            RateLimitCounter(key_digest="current", hits=3, expires_at=now + timedelta(minutes=5)),
         ]
     )
     session.commit()
@@ -82,6 +84,7 @@ def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
         "import_jobs": 2,
         "spooled_files": 2,
         "audit_events": 1,
+        "rate_limit_counters": 1,
     }
     session.expire_all()
     assert sorted(session.scalars(select(ApiToken.name))) == ["no-expiry", "valid"]
@@ -90,6 +93,7 @@ def test_a_sweep_removes_expired_tokens_old_jobs_stale_spools_and_old_events(
         for job in session.scalars(select(ImportJob))
     ) == [("done", 1), ("queued", 30)]
     assert list(session.scalars(select(AuditEvent.action))) == ["recent"]
+    assert list(session.scalars(select(RateLimitCounter.key_digest))) == ["current"]
     assert sorted(path.name for path in spools.iterdir()) == ["fresh", "waiting"]
     assert list(pending.iterdir()) == []
 

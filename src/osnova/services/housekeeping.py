@@ -3,7 +3,8 @@
 - API tokens that expired or were revoked (the audit trail keeps their story);
 - finished import jobs older than ``OSNOVA_IMPORT_JOB_DAYS``, and spooled upload files that no
   queued or running job needs, once they are an hour old (a file being written is younger);
-- audit events older than ``OSNOVA_AUDIT_RETENTION_DAYS``.
+- audit events older than ``OSNOVA_AUDIT_RETENTION_DAYS``;
+- rate-limit counters whose window has ended (a new hit on the key would restart them anyway).
 Everything else is left as it is.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from osnova.config import Settings
 from osnova.database import utcnow
-from osnova.models import ApiToken, AuditEvent, ImportJob, JobStatus
+from osnova.models import ApiToken, AuditEvent, ImportJob, JobStatus, RateLimitCounter
 from osnova.services.import_jobs import spool_folder
 
 SPOOL_GRACE_SECONDS = 3600
@@ -35,6 +36,7 @@ class Swept:
     import_jobs: int
     spooled_files: int
     audit_events: int
+    rate_limit_counters: int
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -58,6 +60,7 @@ def sweep(*, session: Session, settings: Settings, now: datetime | None = None) 
             AuditEvent.at < now - timedelta(days=settings.audit_retention_days)
         )
     )
+    counters = session.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now))
     needed = set(
         session.scalars(
             select(ImportJob.spool_name).where(
@@ -72,6 +75,7 @@ def sweep(*, session: Session, settings: Settings, now: datetime | None = None) 
         import_jobs=jobs.rowcount,  # type: ignore[attr-defined]
         spooled_files=files,
         audit_events=events.rowcount,  # type: ignore[attr-defined]
+        rate_limit_counters=counters.rowcount,  # type: ignore[attr-defined]
     )
 
 
