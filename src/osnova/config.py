@@ -263,7 +263,12 @@ def deployment_findings(settings: Settings) -> list[Finding]:
         )
     if not settings.redis_url:
         findings.append(
-            Finding("OSNOVA_REDIS_URL", "is not set: rate limits are per process, not shared")
+            Finding(
+                "OSNOVA_REDIS_URL",
+                "is not set: rate limits and sign-in lockouts are still shared, counted in the"
+                " database (a write per limited request), but the job queue is a SQLite file"
+                " that only this host's consumer sees",
+            )
         )
     if not settings.smtp_url:
         findings.append(Finding("OSNOVA_SMTP_URL", "is not set: mail is only written to files"))
