@@ -4,6 +4,7 @@ VENV := .venv
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 SYNCED := $(VENV)/.synced
+RUNTIME := $(VENV)/.synced-runtime
 TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -19,7 +20,7 @@ export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run test check fmt bench setup clean translations
 
-run: $(SYNCED)
+run: $(RUNTIME)
 	$(VENV)/bin/osnova db upgrade
 	$(VENV)/bin/osnova seed-demo
 	$(VENV)/bin/osnova serve --with-worker --host $(HOST) --port $(PORT)
@@ -58,6 +59,13 @@ $(UV): requirements/bootstrap.txt
 
 $(SYNCED): $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --python "$$(command -v $(PYTHON))"
+	$(VENV)/bin/python -m compileall -q src
+	touch $@
+
+# Serving needs only the runtime dependencies: `make run` leaves the test and lint tools out
+# (--inexact keeps them when `make test` installed them first).
+$(RUNTIME): $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --no-dev --inexact --python "$$(command -v $(PYTHON))"
 	$(VENV)/bin/python -m compileall -q src
 	touch $@
 

@@ -119,6 +119,11 @@ def test_relative_sqlite_path_is_anchored_beside_the_instance_dir(tmp_path: Path
     assert settings.resolved_database_url() == f"sqlite:///{tmp_path}/instance/osnova.sqlite3"
 
 
+def test_the_default_database_lives_in_the_instance_folder(tmp_path: Path) -> None:
+    settings = Settings(instance_dir=tmp_path / "state", _env_file=None)
+    assert settings.resolved_database_url() == f"sqlite:///{tmp_path}/state/osnova.sqlite3"
+
+
 def test_check_deploy_says_what_a_deployment_without_redis_still_shares() -> None:
     findings = {
         finding.setting: finding.problem

@@ -14,6 +14,7 @@ from osnova.config import Settings, development_secret_key, load_settings, valid
 from osnova.database import configure_engine, engine_options, normalise_url
 from osnova.extensions import SETTINGS_KEY, babel, csrf, db, limiter, login_manager
 from osnova.http import errors, probes
+from osnova.http.bodies import BoundedRequest
 from osnova.http.converters import register_converters
 from osnova.http.headers import init_headers
 from osnova.http.limits_storage import STORAGE_URI as DATABASE_LIMITS_STORAGE
@@ -58,6 +59,7 @@ def create_app(config: Settings | None = None) -> Flask:
 
 def configure_flask(app: Flask, settings: Settings) -> None:
     app.extensions[SETTINGS_KEY] = settings
+    app.request_class = BoundedRequest
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     if secret is None:
         secret = development_secret_key(settings.instance_dir)

@@ -7,6 +7,8 @@ import sys
 import click
 from flask import current_app, has_app_context
 from flask.cli import FlaskGroup, ScriptInfo
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from osnova.app import create_app
 from osnova.commands.migrations import init_migrations
@@ -46,3 +48,22 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"osnova: error: {exc}", err=True)
         sys.exit(2)
+    except OperationalError as exc:
+        # A database that cannot be opened or reached: one line naming it, not a traceback.
+        where = _database_named()
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        click.echo(f"osnova: error: cannot use the database {where}: {reason}", err=True)
+        sys.exit(1)
+
+
+def _database_named() -> str:
+    """The configured database: a SQLite file's path, else the URL without its password."""
+    from osnova.config import load_settings  # noqa: PLC0415 - only on this error path
+
+    try:
+        resolved = make_url(load_settings().resolved_database_url())
+    except Exception:  # the settings themselves may be what is wrong
+        return "(see OSNOVA_DATABASE_URL)"
+    if resolved.get_backend_name() == "sqlite":
+        return str(resolved.database)
+    return resolved.render_as_string(hide_password=True)

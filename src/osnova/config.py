@@ -19,6 +19,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+# The default database: a SQLite file in the instance folder, wherever that folder is.
+DEFAULT_DATABASE_URL = "sqlite:///instance/osnova.sqlite3"
 MIN_SECRET_KEY_BYTES = 32
 # A random key of 32+ characters has far more; 40 spaces or 36 times "a" have one.
 MIN_SECRET_KEY_DISTINCT = 12
@@ -74,7 +76,7 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     debug: bool = False
     secret_key: SecretStr | None = None
-    database_url: str = "sqlite:///instance/osnova.sqlite3"
+    database_url: str = DEFAULT_DATABASE_URL
     instance_dir: Path = Field(default_factory=default_instance_dir)
     redis_url: str | None = None
     media_dir: Path | None = None
@@ -156,16 +158,19 @@ class Settings(BaseSettings):
         return self.jobs_immediate
 
     def resolved_database_url(self) -> str:
-        """The database URL with a relative SQLite path anchored at the instance dir's parent.
+        """The database URL with its SQLite file placed for any working directory.
 
-        ``sqlite:///instance/osnova.sqlite3`` then means the same file whatever the working
-        directory, which is what lets ``osnova db upgrade`` run from anywhere.
+        The default is ``osnova.sqlite3`` in the instance folder (so ``OSNOVA_INSTANCE_DIR``
+        moves it too); another relative SQLite path is anchored at the instance folder's
+        parent. Either way ``osnova db upgrade`` means the same file from any directory.
         """
         url = make_url(self.database_url)
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return self.database_url
         path = Path(url.database)
-        if not path.is_absolute():
+        if self.database_url == DEFAULT_DATABASE_URL:
+            path = self.instance_dir.resolve() / path.name
+        elif not path.is_absolute():
             path = self.instance_dir.resolve().parent / path
         return url.set(database=str(path)).render_as_string(hide_password=False)
 

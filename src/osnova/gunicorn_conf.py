@@ -7,17 +7,17 @@ variables read below, or on the command line, which wins.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+from osnova.http.redaction import redact_path
 
 # Prometheus multiprocess mode: every worker writes its metrics under this folder. It must be
 # in a worker's environment before the app imports prometheus_client.
@@ -47,27 +47,56 @@ limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
 capture_output = False
+# Every line gunicorn writes is JSON, in the app's format (osnova.logs): its error log (the
+# master's and workers' messages, and tracebacks) on stderr, its access log on stdout. The
+# root logger gets the same handler, so a worker's app finds it and adds no second one.
+# gunicorn's --log-level still sets the error log's level.
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {
+        "stderr": {"()": "osnova.logs.json_handler", "stream": "ext://sys.stderr"},
+        "stdout": {"()": "osnova.logs.json_handler", "stream": "ext://sys.stdout"},
+    },
+    "formatters": {},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "propagate": False},
+    },
+}
+
+
+def _request_id(resp: Any) -> str | None:
+    """The id the app answered with (its own when the client sent none)."""
+    for name, value in getattr(resp, "headers", None) or ():
+        if name.lower() == "x-request-id":
+            return str(value)
+    return None
 
 
 class JsonAccessLogger(Logger):  # type: ignore[misc]
-    """gunicorn's access log as one JSON object per line on stdout."""
+    """gunicorn's access log: one record per request, whose fields the JSON handler writes."""
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if not self.cfg.accesslog:
             return
-        record = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "logger": "gunicorn.access",
-            "remote_addr": environ.get("REMOTE_ADDR"),
-            "method": environ.get("REQUEST_METHOD"),
-            "path": environ.get("PATH_INFO"),
-            "status": resp.status_code if hasattr(resp, "status_code") else resp.status,
-            "bytes": getattr(resp, "sent", None),
-            "duration_ms": round(request_time.total_seconds() * 1000, 2),
-            "request_id": environ.get("HTTP_X_REQUEST_ID"),
-            "user_agent": environ.get("HTTP_USER_AGENT"),
-        }
-        self.access_log.info(json.dumps(record))
+        status = resp.status_code if hasattr(resp, "status_code") else resp.status
+        if isinstance(status, str):  # "500 Internal Server Error" on gunicorn's own errors
+            status = int(status.split(None, 1)[0])
+        self.access_log.info(
+            "access",
+            extra={
+                "remote_addr": environ.get("REMOTE_ADDR"),
+                "method": environ.get("REQUEST_METHOD") or getattr(req, "method", None),
+                "path": redact_path(environ.get("PATH_INFO") or getattr(req, "path", None) or ""),
+                "status": status,
+                "bytes": getattr(resp, "sent", None),
+                "duration_ms": round(request_time.total_seconds() * 1000, 2),
+                "request_id": _request_id(resp) or environ.get("HTTP_X_REQUEST_ID"),
+                "user_agent": environ.get("HTTP_USER_AGENT"),
+            },
+        )
 
 
 logger_class = JsonAccessLogger

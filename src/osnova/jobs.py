@@ -27,7 +27,7 @@ from osnova import metrics
 from osnova.config import Settings
 from osnova.extensions import JOBS_KEY, db
 from osnova.http import account_mail
-from osnova.observability import JobContext, current_job, request_id
+from osnova.observability import JobContext, current_job, report_job_failure, request_id
 from osnova.services import housekeeping, import_jobs
 from osnova.services.import_jobs import Progress
 
@@ -100,8 +100,9 @@ class JobQueue:
     def enqueue(self, name: str, *, delay: float | None = None, **kwargs: Any) -> str:
         """Queue job ``name`` (to run ``delay`` seconds from now); returns its id. The
         request's id goes along for the logs."""
-        task = self.tasks[name].s(request_id=request_id(), delay=delay, **kwargs)
-        log.info("job queued", extra={"job": name, "job_id": task.id})
+        queued_by = request_id()
+        task = self.tasks[name].s(request_id=queued_by, delay=delay, **kwargs)
+        log.info("job queued", extra={"job": name, "job_id": task.id, "request_id": queued_by})
         self.huey.enqueue(task)
         return str(task.id)
 
@@ -115,7 +116,8 @@ class JobQueue:
         def run(task: Task, request_id: str | None = None, **kwargs: Any) -> None:
             started = time.perf_counter()
             outcome = "failed"
-            with current_job(JobContext(str(task.id), name, request_id)):
+            job = JobContext(str(task.id), name, request_id)
+            with current_job(job):
                 try:
                     with self.app.app_context():
                         try:
@@ -123,8 +125,10 @@ class JobQueue:
                         finally:
                             db.session.remove()
                     outcome = "ok"
-                except Exception:
+                except Exception as error:
                     outcome = "retried" if task.retries else "failed"
+                    if outcome == "failed":
+                        report_job_failure(self.settings, error, job)
                     raise
                 finally:
                     metrics.JOBS.labels(name, outcome).inc()

@@ -1,8 +1,9 @@
 """Logs, request ids, Prometheus metrics and Sentry: how an operator sees the app at work.
 
-- Logs are JSON lines on stderr; each request adds one line with its id, method, path,
-  status, duration, user and client address (after ProxyFix). Nothing secret is logged:
-  no bodies, cookies or headers other than the request id.
+- Logs are JSON lines on stderr (the format is ``osnova.logs``); each request adds one line
+  with its id, method, path, status, duration, user and client address (after ProxyFix),
+  and every other record logged while it runs carries the same id. Nothing secret is
+  logged: no bodies, cookies or headers other than the request id.
 - The request id comes from ``X-Request-ID`` when it looks sane, else it is made here; it is
   echoed in the response, shown on error pages and attached to Sentry events.
 - Metrics live in prometheus_client's registry; under gunicorn, ``PROMETHEUS_MULTIPROC_DIR``
@@ -23,19 +24,19 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, g, request
-from pythonjsonlogger.orjson import OrjsonFormatter
+from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from osnova import metrics
 from osnova.config import Settings
+from osnova.http.redaction import redact_path
+from osnova.logs import is_json_handler, json_handler
 
 REQUEST_ID_HEADER = "X-Request-ID"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_LOG_FIELDS = "%(levelname)s %(name)s %(process)d %(message)s"
 log = logging.getLogger("osnova.request")
 
 
@@ -69,27 +70,39 @@ class _JobFields(logging.Filter):
         if job is not None:
             record.job_id = job.job_id
             record.job = job.job
-            if job.request_id is not None and not hasattr(record, "request_id"):
+            if job.request_id is not None and getattr(record, "request_id", None) is None:
                 record.request_id = job.request_id
         return True
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamps a record logged while a request is answered with that request's id, so an
+    error or audit line can be joined to its request line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None and has_request_context():
+            request_id = g.get("request_id")
+            if request_id is not None:
+                record.request_id = request_id
+        return True
+
+
 def configure_logging(settings: Settings) -> None:
-    """One JSON handler on the root logger (idempotent: apps built again reuse it)."""
+    """JSON lines on stderr from the root logger, with request ids; the level from settings.
+
+    Idempotent: apps built again in one process, and gunicorn workers, whose master set up
+    the same handler already, reuse the handler they find.
+    """
     root = logging.getLogger()
-    if any(getattr(h, "osnova_json", False) for h in root.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        OrjsonFormatter(
-            _LOG_FIELDS,
-            rename_fields={"levelname": "level", "name": "logger", "process": "pid"},
-            timestamp="time",
-        )
-    )
-    handler.addFilter(_JobFields())
-    handler.osnova_json = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
+    handlers = [handler for handler in root.handlers if is_json_handler(handler)]
+    if not handlers:
+        handlers = [json_handler(sys.stderr)]
+        root.addHandler(handlers[0])
+    for handler in handlers:
+        if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+            handler.addFilter(RequestIdFilter())
+        if not any(isinstance(f, _JobFields) for f in handler.filters):
+            handler.addFilter(_JobFields())
     root.setLevel(settings.log_level.upper())
 
 
@@ -134,7 +147,7 @@ def _finish_request(response: Response) -> Response:
         extra={
             "request_id": g.get("request_id"),
             "method": request.method,
-            "path": request.path,
+            "path": redact_path(request.path),
             "status": response.status_code,
             "duration_ms": round(duration * 1000, 2),
             "user_id": signed_in_user_id(),
@@ -167,6 +180,10 @@ def _scrub_event(event_data: dict[str, Any], _hint: dict[str, Any]) -> dict[str,
     request_data = event_data.get("request") or {}
     request_data.pop("cookies", None)
     request_data.pop("data", None)
+    if isinstance(request_data.get("url"), str):
+        base, _, path = request_data["url"].partition("://")
+        host, slash, rest = path.partition("/")
+        request_data["url"] = f"{base}://{host}{redact_path(slash + rest)}"
     headers = request_data.get("headers") or {}
     for name in list(headers):
         if name.lower() in ("authorization", "cookie", "x-csrftoken", "set-cookie"):
@@ -180,6 +197,8 @@ def init_sentry(settings: Settings) -> None:
         return
     import sentry_sdk  # noqa: PLC0415 - loaded only when error reporting is on
     from sentry_sdk.integrations.flask import FlaskIntegration  # noqa: PLC0415
+    from sentry_sdk.integrations.huey import HueyIntegration  # noqa: PLC0415
+    from sentry_sdk.integrations.logging import ignore_logger  # noqa: PLC0415
 
     sentry_sdk.init(
         dsn=settings.sentry_dsn.get_secret_value(),
@@ -190,9 +209,28 @@ def init_sentry(settings: Settings) -> None:
         include_local_variables=False,
         max_request_body_size="never",
         integrations=[FlaskIntegration()],
+        # huey logs every failed attempt of a job; a job's final failure is sent once, with
+        # its tags, by report_job_failure.
+        disabled_integrations=[HueyIntegration()],
         before_send=_scrub_event,  # type: ignore[arg-type]
         traces_sample_rate=0.0,
     )
+    ignore_logger("huey")
+
+
+def report_job_failure(settings: Settings, error: BaseException, job: JobContext) -> None:
+    """A job that failed for good reaches Sentry like a failed request: the same scrubbing,
+    tagged with the job and the request that queued it (retried attempts are only logged)."""
+    if settings.sentry_dsn is None:
+        return
+    import sentry_sdk  # noqa: PLC0415
+
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("job", job.job)
+        scope.set_tag("job_id", job.job_id)
+        if job.request_id is not None:
+            scope.set_tag("request_id", job.request_id)
+        sentry_sdk.capture_exception(error)
 
 
 def _tag_sentry_scope() -> None:

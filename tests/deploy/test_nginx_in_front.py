@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError
@@ -290,3 +294,47 @@ def test_unknown_hosts_and_metrics_are_refused(stack: tuple[Gunicorn, Nginx]) ->
     metrics = fetch(f"{proxy.url}/metrics", host=SITE_HOST)
     assert metrics.status == 403
     assert_security_headers_once(metrics)
+
+
+def test_no_log_line_holds_a_reset_token(stack: tuple[Gunicorn, Nginx]) -> None:
+    """The reset link's token reaches the app once and is redacted in the app's, gunicorn's
+    and nginx's (shipped format) logs; the form itself lives at a token-free address."""
+    app, proxy = stack
+    registration = fetch(
+        f"{proxy.url}/api/v1/users",
+        method="POST",
+        body=json.dumps(
+            {
+                "username": "logreader",
+                "email": "logreader@example.org",
+                "password": "a long and unusual passphrase",
+            }
+        ).encode(),
+        headers={"Content-Type": "application/json"},
+        host=SITE_HOST,
+    )
+    assert registration.status == 202
+    visitor = Visitor(proxy.url)
+    assert visitor.post("/password/forgot", {"email": "logreader@example.org"}) == "/login"
+    mails = sorted((app.workdir / "instance" / "mail").glob("*.eml"))
+    message = BytesParser(policy=default_policy).parsebytes(mails[-1].read_bytes())
+    assert isinstance(message, EmailMessage)
+    link = re.search(r"https?://[^/\s]+(/password/reset/\S+)", message.get_content())
+    assert link is not None
+    token = link.group(1).removeprefix("/password/reset/")
+
+    status, location, _body = visitor.open(Request(proxy.url + link.group(1)))
+    assert (status, location) == (302, "/password/reset")
+    new_password = "another long and unusual passphrase"
+    done = visitor.post(
+        "/password/reset", {"password": new_password, "password_confirm": new_password}
+    )
+    assert done == "/login"
+
+    logs = {
+        "app and gunicorn": app.stderr_path.read_text() + app.stdout_path.read_text(),
+        "nginx": (proxy.workdir / "nginx" / "logs" / "osnova.access.log").read_text(),
+    }
+    for name, text in logs.items():
+        assert token not in text, name
+        assert "/password/reset/[redacted]" in text, name

@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
+from pydantic import SecretStr
 
 from tests.support.clients import csrf_token
 from tests.support.environment import free_port
 from tests.support.jobs import Consumer, queued_settings
 from tests.support.mail import smtp_sink_on
+from tests.support.sentry import SentrySink
 
 OLENA = {
     "username": "olena",
@@ -89,6 +91,9 @@ def test_registration_and_reset_answer_as_usual_with_no_mail_server(
 def test_forgot_password_takes_as_long_for_an_unknown_address(
     make_app: Callable[..., Flask], queue_storage: str
 ) -> None:
+    """Medians of 40 interleaved tries each within 10%. A shared machine's load comes in
+    bursts, so up to three rounds are measured and one must hold: a real difference (mail
+    sent in the request took 5 ms more) shows in every round."""
     app = make_app(**queued_settings(queue_storage, password_resets_per_ip="1000 per hour"))
     client = app.test_client()
     assert client.post("/api/v1/users", json=OLENA).status_code == 202
@@ -96,14 +101,50 @@ def test_forgot_password_takes_as_long_for_an_unknown_address(
     for _ in range(5):  # warm up both paths
         for email in addresses.values():
             _forgot(client, email)
-    timings: dict[str, list[float]] = {name: [] for name in addresses}
-    answers: dict[str, set[tuple[int, str]]] = {name: set() for name in addresses}
-    for _ in range(40):
-        for name, email in addresses.items():
-            status, location, elapsed = _forgot(client, email)
-            timings[name].append(elapsed)
-            answers[name].add((status, location))
-    assert answers["known"] == answers["unknown"] == {(302, "/login")}
-    known, unknown = (statistics.median(timings[name]) for name in ("known", "unknown"))
-    print(f"forgot-password median, ms: known {known * 1000:.2f}, unknown {unknown * 1000:.2f}")
-    assert abs(known - unknown) <= 0.10 * max(known, unknown)
+    rounds: list[tuple[float, float]] = []
+    for _ in range(3):
+        timings: dict[str, list[float]] = {name: [] for name in addresses}
+        answers: dict[str, set[tuple[int, str]]] = {name: set() for name in addresses}
+        for _ in range(40):
+            for name, email in addresses.items():
+                status, location, elapsed = _forgot(client, email)
+                timings[name].append(elapsed)
+                answers[name].add((status, location))
+        assert answers["known"] == answers["unknown"] == {(302, "/login")}
+        known, unknown = (statistics.median(timings[name]) for name in addresses)
+        rounds.append((known, unknown))
+        if abs(known - unknown) <= 0.10 * max(known, unknown):
+            break
+    shown = ", ".join(f"known {k * 1000:.2f} / unknown {u * 1000:.2f}" for k, u in rounds)
+    print(f"forgot-password medians, ms: {shown}")
+    assert abs(known - unknown) <= 0.10 * max(known, unknown), shown
+
+
+def test_a_job_that_fails_for_good_reaches_sentry_once_tagged_and_scrubbed(
+    make_app: Callable[..., Flask],
+    consumer_for: Callable[[Flask], Consumer],
+    sentry_sink: SentrySink,
+) -> None:
+    dsn = f"http://publickey@127.0.0.1:{sentry_sink.server_address[1]}/1"
+    app = make_app(
+        **queued_settings(
+            "queue_sqlite",
+            smtp_url=f"smtp://127.0.0.1:{free_port()}",  # down, and never coming back
+            job_retries=1,
+        )
+    )
+    client = app.test_client()
+    answer = client.post("/api/v1/users", json=OLENA, headers={"X-Request-ID": "reg-9"})
+    assert answer.status_code == 202
+    consumer = consumer_for(app)
+    consumer.settings = consumer.settings.model_copy(update={"sentry_dsn": SecretStr(dsn)})
+    consumer.start()
+    received = sentry_sink.wait_for_envelopes(seconds=60)
+    time.sleep(2)  # a second envelope would be a duplicate
+    events = [envelope for envelope in sentry_sink.envelopes if b'"type":"event"' in envelope]
+    assert len(events) == 1
+    assert b"ConnectionRefusedError" in received
+    assert b'"job":"account_mail"' in received
+    assert b'"request_id":"reg-9"' in received
+    assert OLENA["email"].encode() not in received
+    assert OLENA["password"].encode() not in received

@@ -3,6 +3,7 @@ table as the CLI makes, and every row exactly once even when the consumer is kil
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from osnova.models import ImportJob, Item
-from tests.support.clients import assert_problem, bearer, token_for
+from tests.support.clients import assert_problem, bearer, csrf_token, log_in, token_for
 from tests.support.factories import UserFactory
 from tests.support.jobs import Consumer, queued_settings
 
@@ -173,14 +174,13 @@ def test_an_ordinary_account_gets_three_imports_a_minute(
         ).status_code
 
     assert [post(olena) for _ in range(3)] == [200, 200, 200]
-    assert_problem(
-        client.post(
-            "/api/v1/imports/items?format=csv",
-            data=body,
-            headers={**olena, "Content-Type": "text/csv"},
-        ),
-        429,
+    refused = client.post(
+        "/api/v1/imports/items?format=csv",
+        data=body,
+        headers={**olena, "Content-Type": "text/csv"},
     )
+    assert_problem(refused, 429)
+    assert int(refused.headers["Retry-After"]) > 0
     assert post(taras) == 200  # counted per account
     assert session.scalar(select(func.count()).select_from(Item)) == 0
 
@@ -208,3 +208,45 @@ def test_a_job_is_visible_to_its_account_and_admins_only(
     )
     assert_problem(refused, 403)  # refused before anything is queued
     assert session.scalar(select(func.count()).select_from(ImportJob)) == 1
+
+
+def test_the_admin_page_follows_a_background_import_to_its_report(
+    make_app: Callable[..., Flask],
+    queue_storage: str,
+    consumer_for: Callable[[Flask], Consumer],
+    session: Session,
+    tmp_path: Path,
+) -> None:
+    app = make_app(**queued_settings(queue_storage, import_http_max_rows_admin=5))
+    client = app.test_client()
+    UserFactory(username="boss", role="admin")
+    session.commit()
+    log_in(client, "boss")
+    page = "/admin/transfer"
+    uploaded = client.post(
+        page,
+        data={
+            "csrf_token": csrf_token(client, page),
+            "kind": "items",
+            "file_format": "auto",
+            "on_conflict": "error",
+            "file": (io.BytesIO(_items_csv(tmp_path / "items.csv", 12).read_bytes()), "items.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 302
+    job_page = uploaded.headers["Location"]
+    waiting = client.get(job_page)
+    assert "Import in progress" in waiting.text
+    assert '<meta http-equiv="refresh" content="2">' in waiting.text
+    assert session.scalar(select(func.count()).select_from(Item)) == 0
+
+    consumer_for(app).start()
+    deadline = time.monotonic() + 60
+    while "Import report" not in (report := client.get(job_page)).text:
+        assert time.monotonic() < deadline, report.text
+        time.sleep(0.1)
+    assert "<dt>Created</dt><dd>12</dd>" in report.text
+    assert "http-equiv" not in report.text
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Item)) == 12

@@ -65,6 +65,8 @@ def _environment(settings: Settings) -> dict[str, str]:
         "REDIS_URL": settings.redis_url or "",
         "SMTP_URL": settings.smtp_url or "",
         "BASE_URL": settings.base_url or "",
+        "JOB_RETRIES": str(settings.job_retries),
+        "SENTRY_DSN": settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else "",
     }
     env |= {f"OSNOVA_{name}": value for name, value in values.items() if value}
     return env

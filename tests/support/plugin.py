@@ -34,8 +34,9 @@ from tests.support.databases import (
 from tests.support.environment import STRICT
 from tests.support.jobs import consumer_for, queue_storage
 from tests.support.mail import smtp_sink
+from tests.support.sentry import sentry_sink
 
-__all__ = ["consumer_for", "queue_storage", "smtp_sink"]
+__all__ = ["consumer_for", "queue_storage", "sentry_sink", "smtp_sink"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

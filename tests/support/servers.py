@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -65,6 +68,52 @@ def fetch(
         connection.close()
 
 
+def send_body(
+    url: str,
+    body: bytes,
+    *,
+    chunked: bool,
+    headers: dict[str, str] | None = None,
+    chunk_size: int = 65_536,
+    timeout: float = 60,
+) -> Answer:
+    """POST ``body`` with its length declared, or chunked with none declared.
+
+    The body is sent from another thread while the answer is read, as a browser or curl
+    does: a server may answer (a 413) before the body is in, and then stop reading it.
+    """
+    parts = urllib.parse.urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"POST {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+        pieces = [body[i : i + chunk_size] for i in range(0, len(body), chunk_size)]
+        payload = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces)
+        payload += b"0\r\n\r\n"
+    else:
+        lines.append(f"Content-Length: {len(body)}")
+        payload = body
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+    address = (parts.hostname or "127.0.0.1", parts.port or 80)
+    with socket.create_connection(address, timeout=timeout) as sock:
+
+        def write() -> None:
+            # The server may answer and close before it has taken the whole body.
+            with contextlib.suppress(OSError):
+                sock.sendall(request)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        answer = Answer(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        )
+        writer.join(timeout)
+    return answer
+
+
 def wait_until_up(url: str, timeout: float = 30, host: str | None = None) -> None:
     deadline = time.monotonic() + timeout
     headers = {"Host": host} if host else {}
@@ -78,6 +127,21 @@ def wait_until_up(url: str, timeout: float = 30, host: str | None = None) -> Non
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def read_json_lines(path: Path) -> list[dict[str, object]]:
+    """Every line of a log file as a JSON object; a line that is not one fails the caller."""
+    records = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise AssertionError(f"{path.name}:{number} is not JSON: {line[:200]!r}") from None
+        assert isinstance(record, dict), f"{path.name}:{number} is not a JSON object"
+        records.append(record)
+    return records
 
 
 def osnova_env(workdir: Path, **values: str) -> dict[str, str]:
@@ -145,9 +209,12 @@ class Gunicorn:
         return {int(pid) for pid in found.stdout.split()}
 
     def app_log(self) -> list[dict[str, object]]:
-        """The JSON lines the app wrote to stderr (gunicorn's own lines are skipped)."""
-        lines = self.stderr_path.read_text().splitlines()
-        return [json.loads(line) for line in lines if line.startswith("{")]
+        """The records on stderr: the app's, and gunicorn's error log (each line is JSON)."""
+        return read_json_lines(self.stderr_path)
+
+    def access_log(self) -> list[dict[str, object]]:
+        """gunicorn's access log on stdout, a JSON record per request."""
+        return read_json_lines(self.stdout_path)
 
     def signal(self, signum: signal.Signals) -> None:
         assert self.process is not None
@@ -181,6 +248,7 @@ class Nginx:
         text = text.replace(
             "/opt/osnova/venv/lib/python3.11/site-packages/osnova/static/", f"{STATIC_DIR}/"
         )
+        text = text.replace("/var/log/nginx/", f"{self.workdir / 'nginx' / 'logs'}/")
         return text.replace("/var/lib/osnova/media/", f"{self.media_dir}/")
 
     def start(self, nginx_binary: str) -> Nginx:

@@ -44,7 +44,7 @@ def form_posts(admin_id: int, target_id: int) -> dict[str, dict[str, str]]:
         "/login": {"login": "boss", "password": "correct horse battery staple"},
         "/logout": {},
         "/password/forgot": {"email": "boss@example.org"},
-        "/password/reset/<token>": {"password": strong, "password_confirm": strong},
+        "/password/reset": {"password": strong, "password_confirm": strong},
         "/account/profile": {"full_name": "Changed Name"},
         "/account/email": {"email": "changed@example.org"},
         "/account/password": {

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from osnova.config import deployment_findings, load_settings
+from osnova.services.reachability import unreachable_services
 
 
 @click.command("serve")
@@ -35,19 +36,25 @@ def serve(host: str, port: int, workers: int, with_worker: bool) -> None:
         str(workers),
         "osnova.wsgi:app",
     ]
-    consumer = " and a job consumer" if with_worker else ""
-    click.echo(
-        f"osnova: serving on http://{host}:{port}/ with {workers} workers{consumer}", err=True
-    )
+    if sys.stderr.isatty():  # for a person at a terminal; logs read by programs stay JSON
+        consumer = " and a job consumer" if with_worker else ""
+        click.echo(
+            f"osnova: serving on http://{host}:{port}/ with {workers} workers{consumer}", err=True
+        )
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
 
 
 @click.command("check")
-@click.option("--deploy", is_flag=True, help="Check the settings for a production deployment.")
+@click.option(
+    "--deploy",
+    is_flag=True,
+    help="Check the settings for a production deployment, and that each service answers.",
+)
 def check(deploy: bool) -> None:
-    """Report unsafe settings; exits 1 when there is any (like Django's check --deploy)."""
+    """Report unsafe settings and services that do not answer; exits 1 when there is any
+    (like Django's check --deploy)."""
     settings = load_settings()
-    findings = deployment_findings(settings) if deploy else []
+    findings = [*deployment_findings(settings), *unreachable_services(settings)] if deploy else []
     for finding in findings:
         click.echo(f"{finding.setting}: {finding.problem}", err=True)
     if findings:

@@ -109,7 +109,7 @@ def _reset_link(user: User) -> tuple[str, str]:
         "If it was not you, ignore this message; your password stays as it is.\n",
         name=user.display_name,
         minutes=current_settings().reset_link_minutes,
-        link=external_url("auth.reset_password", token=token),
+        link=external_url("auth.reset_link", token=token),
     )
     return gettext("Reset your password"), body
 

@@ -132,10 +132,10 @@ def handle_domain_error(error: DomainError) -> Response:
     )
 
 
-def handle_unexpected(error: Exception) -> Response:
+def handle_unexpected(_error: Exception) -> Response:
+    """The 500 answer. Flask has logged the exception already (``Flask.log_exception``, one
+    record with the traceback and, through the log filter, the request id)."""
     db.session.rollback()
-    original = getattr(error, "original_exception", None) or error
-    current_app.logger.error("unhandled error", exc_info=original)
     return error_response(500, str(DESCRIPTIONS[500]))
 
 

@@ -45,21 +45,24 @@ def send(*, settings: Settings, mail: Mail) -> None:
             log.info("mail written to %s", path)
 
 
-def _send_smtp(url: str, message: EmailMessage) -> None:
+def connect_smtp(url: str, timeout: float = SMTP_TIMEOUT_SECONDS) -> smtplib.SMTP:
+    """A connection to the server of ``OSNOVA_SMTP_URL`` that has sent its greeting."""
     parts = urlsplit(url)
     host = parts.hostname or "localhost"
     if parts.scheme == "smtps":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            host,
-            parts.port or 465,
-            timeout=SMTP_TIMEOUT_SECONDS,
-            context=ssl.create_default_context(),
+        return smtplib.SMTP_SSL(
+            host, parts.port or 465, timeout=timeout, context=ssl.create_default_context()
         )
-    else:
-        client = smtplib.SMTP(host, parts.port or 25, timeout=SMTP_TIMEOUT_SECONDS)
-    with client:
+    return smtplib.SMTP(host, parts.port or 25, timeout=timeout)
+
+
+def _send_smtp(url: str, message: EmailMessage) -> None:
+    parts = urlsplit(url)
+    with connect_smtp(url) as client:
+        client.ehlo()  # the server lists what it offers (STARTTLS among it) only after EHLO
         if parts.scheme == "smtp" and client.has_extn("starttls"):
             client.starttls(context=ssl.create_default_context())
+            client.ehlo()
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
         client.send_message(message)

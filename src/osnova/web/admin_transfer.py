@@ -2,7 +2,9 @@
 
 The same service as ``osnova import``/``export`` and the JSON API. An upload is always
 checked first with a dry run, and only a clean check offers the real import of that same
-file with the same options (kept meanwhile by ``web.pending_imports``).
+file with the same options (kept meanwhile by ``web.pending_imports``). A file with more rows
+than an admin's HTTP cap is imported by the job consumer instead, all or nothing as ever, on
+a page that follows its progress.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from osnova.extensions import db
+from osnova.extensions import current_settings, db, enqueue_job
 from osnova.http.downloads import export_download
-from osnova.services import policy, transfer
+from osnova.jobs import job_queue
+from osnova.models import JobStatus
+from osnova.observability import request_id
+from osnova.services import import_jobs, policy, transfer
 from osnova.services.transfer import KINDS, Format, ImportReport, OnConflict
 from osnova.web import pending_imports
 from osnova.web.admin import permission_required
@@ -61,7 +66,7 @@ def _report_page(report: ImportReport, confirm_form: ConfirmImportForm | None) -
 
 @bp.route("", methods=["GET", "POST"])
 @transfer_required
-def index() -> tuple[str, int]:
+def index() -> Response | tuple[str, int]:
     """The upload form and the downloads; a submitted upload answers with its dry run."""
     form = ImportForm()
     if form.validate_on_submit():
@@ -84,11 +89,15 @@ def index() -> tuple[str, int]:
     return page, 422 if form.is_submitted() else 200
 
 
-def _check(form: ImportForm, fmt: Format) -> tuple[str, int]:
+def _check(form: ImportForm, fmt: Format) -> Response | tuple[str, int]:
     """Store the upload, dry-run it, and offer the confirmation only for a clean file."""
     user_id = signed_in_user().id
+    stream = form.file.data.stream
+    cap = import_jobs.row_cap(current_settings(), signed_in_user())
+    if transfer.count_rows(stream, fmt, stop_after=cap) > cap:
+        return _queue(form, fmt)
     pending = pending_imports.store(
-        form.file.data.stream,
+        stream,
         kind=form.kind.data,
         fmt=fmt,
         on_conflict=OnConflict(form.on_conflict.data),
@@ -104,6 +113,44 @@ def _check(form: ImportForm, fmt: Format) -> tuple[str, int]:
         return _report_page(report, None)
     ticket = pending_imports.ticket_for(pending, user_id=user_id)
     return _report_page(report, ConfirmImportForm(formdata=None, ticket=ticket))
+
+
+def _queue(form: ImportForm, fmt: Format) -> Response:
+    job = import_jobs.submit(
+        session=db.session(),
+        actor=signed_in_user(),
+        kind=form.kind.data,
+        stream=form.file.data.stream,
+        fmt=fmt,
+        on_conflict=OnConflict(form.on_conflict.data),
+        dry_run=False,
+        spool_dir=import_jobs.spool_folder(current_settings()),
+        request_id=request_id(),
+    )
+    db.session.commit()
+    enqueue_job("import", job_id=job.id)
+    return redirect(url_for("transfer_pages.job", job_id=job.id))
+
+
+@bp.get("/jobs/<id:job_id>")
+@transfer_required
+def job(job_id: int) -> tuple[str, int]:
+    """A background import: its progress while it runs, then its report."""
+    found = import_jobs.visible_job(session=db.session(), actor=signed_in_user(), job_id=job_id)
+    progress = (
+        job_queue(current_app).progress_of(found.id) if found.status == JobStatus.RUNNING else None
+    )
+    report = ImportReport.from_dict(found.report) if found.report else None
+    page = render_template(
+        "admin/import_job.html",
+        job=found,
+        report=report,
+        rows_done=progress.rows if progress is not None else found.rows_done,
+        kinds=IMPORT_KINDS,
+        conflicts=IMPORT_CONFLICTS,
+        formats=EXPORT_FORMATS,
+    )
+    return page, 200
 
 
 @bp.post("/confirm")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
-from osnova.errors import InvalidInput
+from osnova.errors import InvalidInput, NotFound
 from osnova.extensions import current_settings, db, limiter, signing_key
 from osnova.http.account_mail import (
     send_already_registered,
@@ -17,6 +17,7 @@ from osnova.http.account_mail import (
 )
 from osnova.http.device_cookie import presented_cookie, set_device_cookie
 from osnova.http.sign_in import password_sign_in
+from osnova.models import User
 from osnova.schemas import UserCreate
 from osnova.services import account_links, accounts, sign_in
 from osnova.services.sign_in import InvalidCredentials
@@ -127,15 +128,36 @@ def forgot_password() -> str | Response:
     return render_template("auth/forgot.html", form=form)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(lambda: _limit("password_resets_per_ip"), methods=["POST"])
-def reset_password(token: str) -> str | Response:
-    user = account_links.user_for_reset_token(
+RESET_TOKEN_KEY = "password_reset_token"  # noqa: S105 - a session key, not a secret
+
+
+def _reset_user(token: str) -> User:
+    """The account a reset token is for; an invalid, used or expired one is a 404 page."""
+    return account_links.user_for_reset_token(
         session=db.session(),
         secret_key=signing_key(),
         token=token,
         max_age_seconds=current_settings().reset_link_minutes * 60,
     )
+
+
+@bp.get("/password/reset/<token>")
+def reset_link(token: str) -> Response:
+    """The mailed link: the token leaves the address bar at once (as Django's reset view
+    does). It is kept in the session and the form lives at a token-free address, so no later
+    request line, log or Referer carries it."""
+    _reset_user(token)
+    session[RESET_TOKEN_KEY] = token
+    return redirect(url_for("auth.reset_password"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: _limit("password_resets_per_ip"), methods=["POST"])
+def reset_password() -> str | Response:
+    token = session.get(RESET_TOKEN_KEY)
+    if not isinstance(token, str):
+        raise NotFound(account_links.INVALID_LINK)
+    user = _reset_user(token)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:

@@ -70,6 +70,22 @@ class ImportReport:
             "errors": self.error_count,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        """The report ``to_dict`` gave (as a background import keeps it)."""
+        return cls(
+            kind=data["kind"],
+            format=data["format"],
+            on_conflict=OnConflict(data["on_conflict"]),
+            dry_run=data["dry_run"],
+            rows=data["rows"],
+            created=data["created"],
+            updated=data["updated"],
+            skipped=data["skipped"],
+            error_count=data["error_count"],
+            errors=[RowError(e["line"], e["column"], e["message"]) for e in data["errors"]],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
