@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from osnova.database import utcnow
-from osnova.extensions import limiter
-from osnova.http.limits_storage import DatabaseStorage, key_digest
+from osnova.extensions import db, limiter
+from osnova.http.limits_storage import DatabaseStorage, add_hits, key_digest
 from osnova.models import RateLimitCounter
 
 KEY = "LIMITER/osnova/login-failures/user:1/10/15/minute"
@@ -48,6 +48,26 @@ def test_concurrent_hits_from_many_connections_are_all_counted(app: Flask) -> No
         counts = list(pool.map(hit_in_app_context, range(80)))
     assert sorted(counts) == list(range(1, 81))  # each hit saw its own count
     assert storage.get(KEY) == 80
+
+
+def test_first_hits_waiting_on_an_uncommitted_insert_all_count(app: Flask) -> None:
+    """Two first hits queue behind a third that is rolled back (a deadlock on MariaDB)."""
+    storage = DatabaseStorage()
+    holder = db.engine.connect()
+    now = utcnow()
+    holder.execute(add_hits(holder.dialect.name, key_digest(KEY), 1, now, now + timedelta(1)))
+
+    def hit_in_app_context() -> int:
+        with app.app_context():
+            return storage.incr(KEY, expiry=900)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        waiting = [pool.submit(hit_in_app_context) for _ in range(2)]
+        time.sleep(1)  # should the hits not be waiting yet on a busy machine, they just count
+        holder.rollback()
+        holder.close()
+        counts = sorted(future.result() for future in waiting)
+    assert counts == [1, 2]
 
 
 def test_clear_forgets_one_key_and_reset_forgets_all(app: Flask) -> None:

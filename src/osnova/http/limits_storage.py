@@ -25,13 +25,17 @@ from datetime import datetime, timedelta
 from limits.storage import Storage
 from sqlalchemy import Connection, Insert, case, delete, literal, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from osnova.database import UTCDateTime, utcnow
 from osnova.extensions import db
 from osnova.models import RateLimitCounter
 
 STORAGE_URI = "osnova-database://"
+# Concurrent first hits on a new key can deadlock on MariaDB's duplicate-key locks; InnoDB
+# rolls one back and asks for it to be run again, which is safe: nothing else was in it.
+MARIADB_DEADLOCK = 1213
+UPSERT_ATTEMPTS = 3
 
 
 def key_digest(key: str) -> str:
@@ -80,17 +84,23 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = utcnow()
-        with db.engine.begin() as connection:
-            _without_waiting_for_the_disk(connection)
-            statement = add_hits(
-                connection.dialect.name,
-                key_digest(key),
-                amount,
-                now,
-                now + timedelta(seconds=expiry),
-            )
-            return int(connection.execute(statement).scalar_one())
+        for attempt in range(1, UPSERT_ATTEMPTS + 1):
+            now = utcnow()
+            try:
+                with db.engine.begin() as connection:
+                    _without_waiting_for_the_disk(connection)
+                    statement = add_hits(
+                        connection.dialect.name,
+                        key_digest(key),
+                        amount,
+                        now,
+                        now + timedelta(seconds=expiry),
+                    )
+                    return int(connection.execute(statement).scalar_one())
+            except OperationalError as error:
+                if attempt == UPSERT_ATTEMPTS or not _is_deadlock(error):
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def get(self, key: str) -> int:
         with db.engine.connect() as connection:
@@ -128,6 +138,11 @@ class DatabaseStorage(Storage):
             connection.execute(
                 delete(RateLimitCounter).where(RateLimitCounter.key_digest == key_digest(key))
             )
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    args: tuple[object, ...] = getattr(error.orig, "args", ())
+    return bool(args) and args[0] == MARIADB_DEADLOCK
 
 
 def _without_waiting_for_the_disk(connection: Connection) -> None:
