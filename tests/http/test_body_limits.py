@@ -161,7 +161,10 @@ def test_an_admin_upload_at_the_limit_is_checked_and_over_it_gets_the_413_page(
 
 @pytest.fixture
 def live_server(database_url: str, admin_token: str, tmp_path: Path) -> Iterator[str]:
-    with served_osnova(database_url, tmp_path / "live", workers=1) as base_url:
+    # Six imports in a minute: the per-account import limit is not what this test is about.
+    with served_osnova(
+        database_url, tmp_path / "live", workers=1, OSNOVA_IMPORTS_PER_ACCOUNT="100 per minute"
+    ) as base_url:
         yield base_url
 
 
