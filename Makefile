@@ -47,6 +47,7 @@ translations: $(SYNCED)
 bench: $(SYNCED)
 	$(VENV)/bin/python bench/http_bench.py $(HTTP_BENCH_ARGS)
 	$(VENV)/bin/python bench/transfer.py
+	$(VENV)/bin/python bench/sign_in_throttle.py
 
 setup: $(SYNCED)
 

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from osnova import create_app
-from osnova.config import ConfigError, Environment, Settings, validate_for_startup
+from osnova.config import (
+    ConfigError,
+    Environment,
+    Settings,
+    deployment_findings,
+    validate_for_startup,
+)
 
 STRONG_KEY = "k" * 16 + "0123456789abcdef0123"
 
@@ -116,3 +122,16 @@ def test_relative_sqlite_path_is_anchored_beside_the_instance_dir(tmp_path: Path
 def test_the_default_database_lives_in_the_instance_folder(tmp_path: Path) -> None:
     settings = Settings(instance_dir=tmp_path / "state", _env_file=None)
     assert settings.resolved_database_url() == f"sqlite:///{tmp_path}/state/osnova.sqlite3"
+
+
+def test_check_deploy_says_what_a_deployment_without_redis_still_shares() -> None:
+    findings = {
+        finding.setting: finding.problem
+        for finding in deployment_findings(production(secret_key=STRONG_KEY))
+    }
+    assert "counted in the database" in findings["OSNOVA_REDIS_URL"]
+    assert "job queue is a SQLite file" in findings["OSNOVA_REDIS_URL"]
+    with_redis = production(secret_key=STRONG_KEY, redis_url="redis://127.0.0.1:6379/0")
+    assert "OSNOVA_REDIS_URL" not in {
+        finding.setting for finding in deployment_findings(with_redis)
+    }

@@ -26,6 +26,7 @@ from osnova.http import errors, probes
 from osnova.http.bodies import BoundedRequest
 from osnova.http.converters import register_converters
 from osnova.http.headers import init_headers
+from osnova.http.limits_storage import STORAGE_URI as DATABASE_LIMITS_STORAGE
 from osnova.http.origin import init_origin_check
 from osnova.i18n import install_template_gettext, select_locale
 from osnova.jobs import init_jobs
@@ -110,7 +111,9 @@ def configure_flask(app: Flask, settings: Settings) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.is_production,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_lifetime_hours),
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days),
+        # Rate-limit counts are shared by every worker and host: in Redis, else in the database.
+        RATELIMIT_STORAGE_URI=settings.redis_url or DATABASE_LIMITS_STORAGE,
         RATELIMIT_KEY_PREFIX=settings.rate_limit_key_prefix,
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_DEFAULT_LOCALE="en",

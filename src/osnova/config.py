@@ -104,12 +104,16 @@ class Settings(BaseSettings):
     remember_days: int = Field(default=30, ge=0, le=30)
     # The lowest zxcvbn score (0-4) a new password may have.
     password_min_score: int = Field(default=DEFAULT_PASSWORD_MIN_SCORE, ge=0, le=4)
-    # Brute-force limits (Flask-Limiter notation), shared by every worker when Redis is set.
+    # Brute-force limits (Flask-Limiter notation), counted in Redis when it is set, else in the
+    # database: every worker and host shares them. The account limit applies to clients
+    # without a device cookie for it; each device cookie has the same limit of its own.
     login_failures_per_account: str = "10 per 15 minutes"
     login_attempts_per_ip: str = "60 per 15 minutes"
     registrations_per_ip: str = "10 per hour"
     password_resets_per_ip: str = "10 per hour"  # noqa: S105 - a rate, not a password
     rate_limit_key_prefix: str = "osnova"
+    # A browser keeps its device cookie this long after its last sign-in (browsers cap at 400).
+    device_cookie_days: int = Field(default=365, ge=1, le=400)
     # Links in mail stay valid this long.
     reset_link_minutes: int = Field(default=60, ge=1)
     verify_link_hours: int = Field(default=48, ge=1)
@@ -277,7 +281,12 @@ def deployment_findings(settings: Settings) -> list[Finding]:
         )
     if not settings.redis_url:
         findings.append(
-            Finding("OSNOVA_REDIS_URL", "is not set: rate limits are per process, not shared")
+            Finding(
+                "OSNOVA_REDIS_URL",
+                "is not set: rate limits and sign-in lockouts are still shared, counted in the"
+                " database (a write per limited request), but the job queue is a SQLite file"
+                " that only this host's consumer sees",
+            )
         )
     if not settings.smtp_url:
         findings.append(Finding("OSNOVA_SMTP_URL", "is not set: mail is only written to files"))

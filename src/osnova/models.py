@@ -1,4 +1,5 @@
-"""The catalogue's tables: User, Item, ApiToken, RememberedDevice, AuditEvent and ImportJob.
+"""The catalogue's tables: User, Item, ApiToken, RememberedDevice, AuditEvent, ImportJob and
+RateLimitCounter.
 
 Usernames and emails are stored lower-cased and the database refuses anything else, so a
 plain UNIQUE index makes them unique case-insensitively on SQLite, PostgreSQL and MariaDB
@@ -246,3 +247,19 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitCounter(Base):
+    """One fixed-window count of a rate limit (sign-in attempts, requests per address).
+
+    Where the counts live when there is no Redis, so that every worker and host sees them. The
+    key is the sha256 of the limit's key: no address or typed login is stored in clear, and
+    the primary key has one size and no collation on every database.
+    """
+
+    __tablename__ = "rate_limit_counters"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    key_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

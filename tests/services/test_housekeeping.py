@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from osnova.config import Settings
 from osnova.database import utcnow
-from osnova.models import ApiToken, AuditEvent, ImportJob, RememberedDevice, User
+from osnova.models import (
+    ApiToken,
+    AuditEvent,
+    ImportJob,
+    RateLimitCounter,
+    RememberedDevice,
+    User,
+)
 from osnova.services import housekeeping
 from osnova.services.import_jobs import spool_folder
 from tests.support.factories import UserFactory
@@ -45,7 +52,7 @@ def _old_file(path: os.PathLike[str], hours: float) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def test_a_sweep_removes_expired_tokens_and_devices_old_jobs_stale_spools_and_old_events(
+def test_a_sweep_removes_what_has_outlived_its_use_and_nothing_else(
     session: Session, settings: Settings
 ) -> None:
     olena = UserFactory(username="olena")
@@ -78,6 +85,8 @@ def test_a_sweep_removes_expired_tokens_and_devices_old_jobs_stale_spools_and_ol
             _job(olena, "queued", days_old=30, spool="waiting"),
             AuditEvent(action="old", at=now - timedelta(days=400)),
             AuditEvent(action="recent", at=now - timedelta(days=10)),
+            RateLimitCounter(key_digest="ended", hits=10, expires_at=now - timedelta(seconds=1)),
+            RateLimitCounter(key_digest="current", hits=3, expires_at=now + timedelta(minutes=5)),
         ]
     )
     session.commit()
@@ -100,6 +109,7 @@ def test_a_sweep_removes_expired_tokens_and_devices_old_jobs_stale_spools_and_ol
         "spooled_files": 2,
         "audit_events": 1,
         "email_changes": 0,
+        "rate_limit_counters": 1,
     }
     session.expire_all()
     assert sorted(session.scalars(select(ApiToken.name))) == ["no-expiry", "valid"]
@@ -109,6 +119,7 @@ def test_a_sweep_removes_expired_tokens_and_devices_old_jobs_stale_spools_and_ol
     ) == [("done", 1), ("queued", 30)]
     assert list(session.scalars(select(AuditEvent.action))) == ["recent"]
     assert list(session.scalars(select(RememberedDevice.user_agent))) == ["live"]
+    assert list(session.scalars(select(RateLimitCounter.key_digest))) == ["current"]
     assert sorted(path.name for path in spools.iterdir()) == ["fresh", "waiting"]
     assert list(pending.iterdir()) == []
 

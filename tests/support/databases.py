@@ -30,7 +30,14 @@ SERVER_URL_VARIABLES = {
     "postgresql": "OSNOVA_TEST_POSTGRES_URL",
     "mariadb": "OSNOVA_TEST_MARIADB_URL",
 }
-TABLES_CHILD_FIRST = ("audit_events", "api_tokens", "remembered_devices", "items", "users")
+TABLES_CHILD_FIRST = (
+    "rate_limit_counters",
+    "audit_events",
+    "api_tokens",
+    "remembered_devices",
+    "items",
+    "users",
+)
 
 
 def configured_backends() -> list[str]:

@@ -126,8 +126,12 @@ def _limit() -> str:
 )
 def create_token(body: TokenRequest) -> tuple[dict[str, object], int]:
     try:
+        # No device cookie here: a token request counts as an untrusted client's attempt.
         user = password_sign_in(
-            login=body.username, password=body.password, remote_addr=request.remote_addr
+            login=body.username,
+            password=body.password,
+            remote_addr=request.remote_addr,
+            device_cookie=None,
         )
     except InvalidCredentials:
         raise BearerRequired("Invalid username, email or password.") from None

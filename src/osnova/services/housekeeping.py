@@ -6,6 +6,7 @@
   queued or running job needs, once they are an hour old (a file being written is younger);
 - audit events older than ``OSNOVA_AUDIT_RETENTION_DAYS``;
 - email changes never confirmed, once their link has expired (``OSNOVA_EMAIL_CHANGE_LINK_HOURS``).
+- rate-limit counters whose window has ended (a new hit on the key would restart them anyway).
 Everything else is left as it is.
 """
 
@@ -21,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from osnova.config import Settings
 from osnova.database import utcnow
-from osnova.models import ApiToken, AuditEvent, ImportJob, JobStatus, RememberedDevice
+from osnova.models import (
+    ApiToken,
+    AuditEvent,
+    ImportJob,
+    JobStatus,
+    RateLimitCounter,
+    RememberedDevice,
+)
 from osnova.services import email_changes
 from osnova.services.import_jobs import spool_folder
 
@@ -40,6 +48,7 @@ class Swept:
     spooled_files: int
     audit_events: int
     email_changes: int
+    rate_limit_counters: int
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -65,6 +74,7 @@ def sweep(*, session: Session, settings: Settings, now: datetime | None = None) 
         )
     )
     unconfirmed = email_changes.forget_expired(session=session, settings=settings, now=now)
+    counters = session.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now))
     needed = set(
         session.scalars(
             select(ImportJob.spool_name).where(
@@ -81,6 +91,7 @@ def sweep(*, session: Session, settings: Settings, now: datetime | None = None) 
         spooled_files=files,
         audit_events=events.rowcount,  # type: ignore[attr-defined]
         email_changes=unconfirmed,
+        rate_limit_counters=counters.rowcount,  # type: ignore[attr-defined]
     )
 
 

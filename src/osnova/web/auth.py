@@ -16,6 +16,7 @@ from osnova.http.account_mail import (
     send_reset_link_to_address,
     send_verification,
 )
+from osnova.http.device_cookie import presented_cookie, set_device_cookie
 from osnova.http.sign_in import password_sign_in
 from osnova.i18n import N_
 from osnova.models import User
@@ -89,13 +90,16 @@ def login() -> str | Response:
                 login=form.login.data or "",
                 password=form.password.data or "",
                 remote_addr=remote_addr(),
+                device_cookie=presented_cookie(),
             )
         except InvalidCredentials as error:
             form.form_errors.append(gettext(error.message))
         else:
             start_session(user, remember=bool(form.remember.data))
             db.session.commit()
-            return redirect(safe_next(form.next.data))
+            response = redirect(safe_next(form.next.data))
+            set_device_cookie(response, username=user.username)
+            return response
     return render_template(
         "auth/login.html", form=form, remember_days=current_settings().remember_days
     )
