@@ -21,6 +21,7 @@ from tests.support.clients import (
     post_form,
     token_for,
 )
+from tests.support.environment import free_port
 from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 from tests.support.mail import SmtpSink, link_in
 
@@ -277,3 +278,14 @@ def test_wrong_passwords_count_as_failed_sign_ins(make_app: Callable[..., Flask]
         "/api/v1/users/me", json={"full_name": "Olena K."}, headers=bearer(olena.token)
     )
     assert renamed.status_code == 200  # what needs no password is not held up
+
+
+def test_with_the_mail_server_down_an_email_change_answers_as_usual(
+    make_app: Callable[..., Flask],
+) -> None:
+    """The notices are jobs: a mail server that is down costs their retries, never a 5xx."""
+    app = make_app(smtp_url=f"smtp://127.0.0.1:{free_port()}")  # nothing listens there
+    olena = add_account(app, username="olena", email=OLD)
+    answer = ask_for(app.test_client(), olena.token, NEW, DEFAULT_PASSWORD)
+    assert answer["pending_email"] == NEW
+    assert stored(app, olena.id).email == OLD
