@@ -74,7 +74,9 @@ def _registration_limit() -> str:
     summary="Register",
     operation_id="registerUser",
     description="Open while registration is enabled. The answer is the same whether or not "
-    "the email address already has an account, so it cannot be used to probe addresses.",
+    "the email address already has an account, so it cannot be used to probe addresses. "
+    "A password that is common, the account's own username or email, or easy to guess by "
+    "zxcvbn's estimate is a 422 naming the pattern on the `password` field.",
     responses=responses(202, 400, 401, 403, 409, 413, 415, 422, 429),
     extensions=ANONYMOUS,
 )
