@@ -26,7 +26,7 @@ run: $(RUNTIME)
 	$(VENV)/bin/osnova serve --with-worker --host $(HOST) --port $(PORT)
 
 test: $(SYNCED)
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --cov=osnova --cov-branch --cov-report=term:skip-covered \
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --cov=osnova --cov-branch --cov-report=term:skip-covered \
 		--cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 check: $(SYNCED)
@@ -34,6 +34,7 @@ check: $(SYNCED)
 	$(VENV)/bin/ruff format --check src tests bench scripts
 	$(VENV)/bin/mypy src tests bench
 	$(VENV)/bin/python scripts/translations.py check
+	$(VENV)/bin/python scripts/check_course.py
 	$(VENV)/bin/gixy deploy/nginx/*.conf
 
 fmt: $(SYNCED)

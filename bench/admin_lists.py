@@ -10,8 +10,9 @@ page, the page reached by following "Next page" ``--depth`` times, and a page wh
 points 90% of the way down the list. Each figure is the median of ``--repeat`` requests.
 
 SQLite always; PostgreSQL too when OSNOVA_BENCH_POSTGRES_URL is set (a server URL osnova may
-use to create and drop the database ``osnova_bench_admin``). Generated files go to
-bench/data/ (git-ignored); the table goes to bench/results/admin_lists.md.
+use to create and drop the database ``osnova_bench_admin``). ``--reuse`` keeps both databases
+after the run and measures the kept ones next time instead of importing again. Generated
+files go to bench/data/ (git-ignored); the table goes to bench/results/admin_lists.md.
 """
 
 from __future__ import annotations
@@ -156,6 +157,16 @@ def fill(url: str, users: int, items: int, events: int, jobs: int) -> None:
     now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as connection:
         ids = [row[0] for row in connection.execute(text("SELECT id FROM users ORDER BY id"))]
+        insert_batches(
+            connection,
+            "UPDATE users SET last_login_at = :t WHERE id = :i",
+            (
+                {"i": user_id, "t": now - timedelta(minutes=n)}
+                for n, user_id in enumerate(ids)
+                if n % 3
+            ),
+        )
+        connection.execute(text("UPDATE users SET role = 'moderator' WHERE id % 500 = 250"))
         connection.execute(
             text("UPDATE items SET image = 'bench.png' WHERE id % 1000 = 0"),
         )
@@ -297,7 +308,16 @@ def deep_cursors(engine: Engine) -> dict[str, str]:
     token = row("SELECT created_at, id FROM api_tokens ORDER BY created_at DESC, id DESC")
     event = row("SELECT at, id FROM audit_events ORDER BY at DESC, id DESC")
     job = row("SELECT created_at, id FROM import_jobs ORDER BY created_at DESC, id DESC")
+    account = row("SELECT created_at, id FROM users ORDER BY created_at DESC, id DESC")
+    username = row("SELECT username, id FROM users ORDER BY username, id")
+    signed_in = row(
+        "SELECT last_login_at, id FROM users WHERE last_login_at IS NOT NULL "
+        "ORDER BY last_login_at DESC, id DESC"
+    )
     return {
+        "accounts": cursors.encode(stamp(account[0]), account[1]),
+        "username": keyset.encode_text(str(username[0]), username[1]),
+        "last_sign_in": cursors.encode(stamp(signed_in[0]), signed_in[1]),
         "items": cursors.encode(stamp(newest[0]), newest[1]),
         "oldest": cursors.encode(stamp(oldest[0]), oldest[1]),
         "title": keyset.encode_text(str(title[0]), title[1]),
@@ -323,12 +343,18 @@ PAGES: list[tuple[str, str, str | None]] = [
     ("audit trail, one action", "/admin/audit?action=login.failure", "audit"),
     ("audit trail, one actor", "/admin/audit?actor=user777", None),
     ("import history", "/admin/transfer/history", "jobs"),
-    ("accounts", "/admin/users", None),
+    ("accounts, newest first", "/admin/users", "accounts"),
+    ("accounts, by username", "/admin/users?sort=username", "username"),
+    ("accounts, by last sign-in", "/admin/users?sort=last-sign-in", "last_sign_in"),
+    ("accounts, moderators (1 in 500)", "/admin/users?role=moderator", "accounts"),
+    ("accounts, deactivated (1 in 50)", "/admin/users?active=no", "accounts"),
+    ("accounts, a search matching one", "/admin/users?q=user77777", None),
+    ("accounts, a search matching a tenth", "/admin/users?q=user7", "accounts"),
     ("dashboard, figures kept from the last minute", "/admin/", None),
 ]
 
 
-def measure(database: str, url: str, repeat: int, depth: int) -> list[Figure]:
+def measure(database: str, url: str, repeat: int, depth: int, only: str = "") -> list[Figure]:
     app = build_app(url)
     clock = RenderClock(app)
     client = app.test_client()
@@ -342,9 +368,12 @@ def measure(database: str, url: str, repeat: int, depth: int) -> list[Figure]:
     def forget() -> None:
         app.extensions.pop(CACHE_KEY, None)
 
-    counted = median_ms(client, clock, "/admin/", repeat, before=forget)
-    figures.append(Figure(database, "dashboard, figures counted", counted, None, None))
+    if not only:
+        counted = median_ms(client, clock, "/admin/", repeat, before=forget)
+        figures.append(Figure(database, "dashboard, figures counted", counted, None, None))
     for name, path, deep_key in PAGES:
+        if not name.startswith(only):
+            continue
         client.get(path)  # warm: templates compiled, statements cached
         first = median_ms(client, clock, path, repeat)
         reached = followed(client, path, depth) if path != "/admin/" else None
@@ -369,19 +398,27 @@ def sqlite_url(name: str, *, reuse: bool) -> tuple[str, bool]:
     return f"sqlite:///{path}", True
 
 
-def postgresql_url(server: str) -> tuple[str, Callable[[], None]]:
+def postgresql_url(server: str, *, reuse: bool) -> tuple[str, bool, Callable[[], None]]:
+    """The PostgreSQL database's URL, whether it must be filled, and how to clean up after
+    (dropped, unless ``reuse`` keeps it for the next run)."""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS osnova_bench_admin WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE osnova_bench_admin"))
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = 'osnova_bench_admin'")
+        )
+        empty = not (reuse and exists)
+        if empty:
+            connection.execute(text("DROP DATABASE IF EXISTS osnova_bench_admin WITH (FORCE)"))
+            connection.execute(text("CREATE DATABASE osnova_bench_admin"))
     url = make_url(server).set(database="osnova_bench_admin")
 
     def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS osnova_bench_admin WITH (FORCE)"))
+        if not reuse:
+            with admin.connect() as connection:
+                connection.execute(text("DROP DATABASE IF EXISTS osnova_bench_admin WITH (FORCE)"))
         admin.dispose()
 
-    return url.render_as_string(hide_password=False), drop
+    return url.render_as_string(hide_password=False), empty, drop
 
 
 def write_table(figures: list[Figure], args: argparse.Namespace) -> str:
@@ -432,8 +469,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--depth", type=int, default=50)
     parser.add_argument(
-        "--reuse", action="store_true", help="keep the SQLite database of the last run"
+        "--reuse", action="store_true", help="keep the databases of the last run, and this one's"
     )
+    parser.add_argument(
+        "--only", default="", help="time only the lists whose name starts so (e.g. accounts)"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where the table goes")
     args = parser.parse_args()
     args.load_before = f"{os.getloadavg()[0]:.1f}"
     DATA.mkdir(parents=True, exist_ok=True)
@@ -444,19 +485,22 @@ def main() -> None:
         fill(url, args.users, args.items, args.events, args.jobs)
     else:
         run_osnova(url, "db", "upgrade")
-    figures += measure("SQLite", url, args.repeat, args.depth)
+    figures += measure("SQLite", url, args.repeat, args.depth, args.only)
     server = os.environ.get("OSNOVA_BENCH_POSTGRES_URL")
     if server:
         print("PostgreSQL")
-        url, drop = postgresql_url(server)
+        url, empty, drop = postgresql_url(server, reuse=args.reuse)
         try:
-            fill(url, args.users, args.items, args.events, args.jobs)
-            figures += measure("PostgreSQL", url, args.repeat, args.depth)
+            if empty:
+                fill(url, args.users, args.items, args.events, args.jobs)
+            else:
+                run_osnova(url, "db", "upgrade")
+            figures += measure("PostgreSQL", url, args.repeat, args.depth, args.only)
         finally:
             drop()
     table = write_table(figures, args)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(table)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(table)
     print(table)
 
 

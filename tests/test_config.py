@@ -8,6 +8,7 @@ import pytest
 
 from osnova import create_app
 from osnova.config import (
+    GUNICORN_TIMEOUT_SECONDS,
     ConfigError,
     Environment,
     Settings,
@@ -124,6 +125,18 @@ def test_the_default_database_lives_in_the_instance_folder(tmp_path: Path) -> No
     assert settings.resolved_database_url() == f"sqlite:///{tmp_path}/state/osnova.sqlite3"
 
 
+def test_shared_folders_for_several_hosts_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = Settings(instance_dir=tmp_path / "state", _env_file=None)
+    assert alone.resolved_spool_dir() == tmp_path / "state" / "import-jobs"
+    monkeypatch.setenv("OSNOVA_MEDIA_DIR", "/srv/shared/media")
+    monkeypatch.setenv("OSNOVA_SPOOL_DIR", "/srv/shared/spool")
+    shared = Settings(instance_dir=tmp_path / "state", _env_file=None)
+    assert shared.resolved_media_dir() == Path("/srv/shared/media")
+    assert shared.resolved_spool_dir() == Path("/srv/shared/spool")
+
+
 def test_check_deploy_says_what_a_deployment_without_redis_still_shares() -> None:
     findings = {
         finding.setting: finding.problem
@@ -135,3 +148,14 @@ def test_check_deploy_says_what_a_deployment_without_redis_still_shares() -> Non
     assert "OSNOVA_REDIS_URL" not in {
         finding.setting for finding in deployment_findings(with_redis)
     }
+
+
+def test_check_deploy_flags_a_request_deadline_not_below_gunicorns_timeout() -> None:
+    def flagged(seconds: float) -> bool:
+        settings = production(secret_key=STRONG_KEY, request_deadline_seconds=seconds)
+        return "OSNOVA_REQUEST_DEADLINE_SECONDS" in {
+            finding.setting for finding in deployment_findings(settings)
+        }
+
+    assert not flagged(20)
+    assert flagged(GUNICORN_TIMEOUT_SECONDS)

@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from apiflask import APIFlask
 from flask import Flask
 
 from osnova.api import register_api
 from osnova.commands import COMMANDS
-from osnova.config import Settings, development_secret_key, load_settings, validate_for_startup
+from osnova.config import (
+    REDIS_TIMEOUTS,
+    Settings,
+    development_secret_key,
+    load_settings,
+    validate_for_startup,
+)
 from osnova.database import configure_engine, engine_options, normalise_url, utcnow
 from osnova.extensions import (
     CLOCK_KEY,
@@ -21,19 +26,25 @@ from osnova.extensions import (
     db,
     limiter,
     login_manager,
+    release_database_session,
 )
 from osnova.http import errors, probes
 from osnova.http.bodies import BoundedRequest
 from osnova.http.converters import register_converters
+from osnova.http.deadlines import init_deadlines
 from osnova.http.headers import init_headers
+from osnova.http.lean import CookieSessions, OsnovaFlask
 from osnova.http.limits_storage import STORAGE_URI as DATABASE_LIMITS_STORAGE
+from osnova.http.nul import init_nul_refusal
 from osnova.http.origin import init_origin_check
+from osnova.http.static_files import init_static_files
 from osnova.i18n import install_template_gettext, select_locale
 from osnova.jobs import init_jobs
 from osnova.observability import init_observability, watch_pool
 from osnova.web import (
     account,
     admin,
+    admin_accounts,
     admin_audit,
     admin_dashboard,
     admin_items,
@@ -62,7 +73,7 @@ def create_app(config: Settings | None = None, *, clock: Clock = utcnow) -> Flas
 
     # APIFlask is a Flask whose API blueprints also yield the OpenAPI document; errors stay
     # with http/errors.py (HTML, or problem+json under /api/).
-    app = APIFlask(
+    app = OsnovaFlask(
         "osnova",
         instance_path=str(instance_dir),
         title="osnova API",
@@ -83,6 +94,7 @@ def create_app(config: Settings | None = None, *, clock: Clock = utcnow) -> Flas
 def configure_flask(app: Flask, settings: Settings) -> None:
     app.extensions[SETTINGS_KEY] = settings
     app.request_class = BoundedRequest
+    app.session_interface = CookieSessions()
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     if secret is None:
         secret = development_secret_key(settings.instance_dir)
@@ -114,6 +126,10 @@ def configure_flask(app: Flask, settings: Settings) -> None:
         REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days),
         # Rate-limit counts are shared by every worker and host: in Redis, else in the database.
         RATELIMIT_STORAGE_URI=settings.redis_url or DATABASE_LIMITS_STORAGE,
+        RATELIMIT_STORAGE_OPTIONS=dict(REDIS_TIMEOUTS) if settings.redis_url else {},
+        # Never a per-process count when the storage fails: that would let N times the limit
+        # through on N workers and hosts. A storage error is an error.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False,
         RATELIMIT_KEY_PREFIX=settings.rate_limit_key_prefix,
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_DEFAULT_LOCALE="en",
@@ -127,7 +143,10 @@ def configure_flask(app: Flask, settings: Settings) -> None:
 
 def register_extensions(app: Flask) -> None:
     init_observability(app, app.extensions[SETTINGS_KEY])
+    init_nul_refusal(app)
     db.init_app(app)
+    init_deadlines(app, app.extensions[SETTINGS_KEY])
+    app.teardown_appcontext(release_database_session)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
@@ -137,7 +156,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     init_sessions(app)
-    init_headers(app)
+    init_headers(app, production=app.extensions[SETTINGS_KEY].is_production)
     init_origin_check(app)
     init_jobs(app, app.extensions[SETTINGS_KEY])
     with app.app_context():
@@ -147,11 +166,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     register_converters(app)
+    init_static_files(app)
     app.register_blueprint(probes.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_accounts.bp)
     app.register_blueprint(admin_transfer.bp)
     app.register_blueprint(admin_dashboard.bp)
     app.register_blueprint(admin_items.bp)

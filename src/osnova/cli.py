@@ -17,6 +17,7 @@ DEVELOPMENT_SERVER = "run"
 SUMMARIES = {
     "check": "Report unsafe settings and services that do not answer; exits 1 when there is "
     "any (like Django's check --deploy).",
+    "collect-static": "Copy the static files, also under fingerprinted names, into DESTINATION.",
     "create-admin": "Create an administrator account.",
     "db": "Perform database migrations.",
     "export": "Export users or items as CSV, JSON or JSON Lines to a file or standard output.",

@@ -33,6 +33,13 @@ ASVS_IDLE_MINUTES, ASVS_LIFETIME_HOURS = 30, 12
 # zxcvbn's score 3, "safely unguessable": 10^8 guesses or more, so a password resists online
 # guessing outright and an offline attack on leaked argon2 hashes for a long while.
 DEFAULT_PASSWORD_MIN_SCORE = 3
+# gunicorn's worker timeout as shipped (``timeout`` in osnova/gunicorn_conf.py); the request
+# deadline must end before it, and nginx's proxy_read_timeout (35 s) after both.
+GUNICORN_TIMEOUT_SECONDS = 30
+
+# Every Redis client (rate limits, the job queue) gives up on a Redis it cannot reach within
+# seconds rather than the kernel's minutes; a consumer's blocking read waits 1 s at a time.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 PLACEHOLDER_SECRETS = frozenset(
     {
         "changeme",
@@ -84,7 +91,10 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     instance_dir: Path = Field(default_factory=default_instance_dir)
     redis_url: str | None = None
+    # Uploaded images, and import files waiting for the job consumer. With several hosts each
+    # must be one folder all of them mount (NFS or the like; see docs/scaling.md).
     media_dir: Path | None = None
+    spool_dir: Path | None = None
     max_image_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: int = 0
@@ -117,6 +127,7 @@ class Settings(BaseSettings):
     # Links in mail stay valid this long.
     reset_link_minutes: int = Field(default=60, ge=1)
     verify_link_hours: int = Field(default=48, ge=1)
+    invitation_link_days: int = Field(default=7, ge=1)
     # A change of email: the link mailed to the new address lives this long, and the old
     # address may cancel the change (undo it, once confirmed) for this many days.
     email_change_link_hours: int = Field(default=24, ge=1)
@@ -141,6 +152,9 @@ class Settings(BaseSettings):
     # Housekeeping: finished import jobs and their files, and the audit trail, are kept this long.
     import_job_days: int = Field(default=7, ge=1)
     audit_retention_days: int = Field(default=365, ge=1)
+    # A web request still working after this long is answered 503 (its statements are
+    # stopped, its changes rolled back): below gunicorn's timeout and nginx's read timeout.
+    request_deadline_seconds: float = Field(default=20, gt=0, le=3600)
     sql_echo: bool = False
     log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
     # Argon2id cost; OWASP's floor is m=19 MiB, t=2, p=1. The testing profile ignores these.
@@ -189,6 +203,13 @@ class Settings(BaseSettings):
 
     def resolved_media_dir(self) -> Path:
         return self.media_dir if self.media_dir is not None else self.instance_dir / "media"
+
+    def resolved_spool_dir(self) -> Path:
+        """Where an import over the HTTP row cap waits for the consumer, which may run on
+        another host: never under the media folder, which nginx serves to anyone."""
+        if self.spool_dir is not None:
+            return self.spool_dir
+        return self.instance_dir.resolve() / "import-jobs"
 
 
 def weak_secret_reason(secret: SecretStr | None) -> str | None:
@@ -316,6 +337,14 @@ def deployment_findings(settings: Settings) -> list[Finding]:
                 "OSNOVA_PASSWORD_MIN_SCORE",
                 f"is below {DEFAULT_PASSWORD_MIN_SCORE}: passwords zxcvbn rates easy to guess "
                 "are accepted",
+            )
+        )
+    if settings.request_deadline_seconds >= GUNICORN_TIMEOUT_SECONDS:
+        findings.append(
+            Finding(
+                "OSNOVA_REQUEST_DEADLINE_SECONDS",
+                f"is not below gunicorn's worker timeout ({GUNICORN_TIMEOUT_SECONDS} s): a slow"
+                " request is cut off without an answer instead of getting a 503",
             )
         )
     return findings

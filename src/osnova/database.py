@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -26,7 +26,19 @@ NAMING_CONVENTION = {
 }
 
 MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
+# A table whose ids people see (in URLs, audit targets, the API): SQLite's AUTOINCREMENT so
+# that an id is never given out again once its row is deleted (migration 0009). PostgreSQL
+# sequences and MariaDB's AUTO_INCREMENT never reuse one anyway.
+ID_TABLE_OPTIONS = {**MYSQL_TABLE_OPTIONS, "sqlite_autoincrement": True}
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+# A database server on the same network accepts a connection in milliseconds, and acknowledges
+# what it is sent as fast: past these limits the network or the server is gone. Without them a
+# request waits for the kernel's own limits (minutes) when a link to the server is cut; with
+# them it fails in seconds, and nginx passes a GET on to another app host.
+CONNECT_TIMEOUT_SECONDS = 3
+UNACKNOWLEDGED_TIMEOUT_MS = 5_000
+# MariaDB's client errors for "cannot connect", "server has gone away", "lost connection".
+MARIADB_CONNECTION_ERRORS = frozenset({2003, 2006, 2013})
 
 
 class Base(DeclarativeBase):
@@ -117,7 +129,15 @@ def engine_options(url: str) -> dict[str, Any]:
         return options
     # A server may restart: a pooled connection is tested before a request uses it.
     options["pool_pre_ping"] = True
+    if backend == "postgresql":
+        # tcp_user_timeout bounds a statement sent into a cut link; a slow query, which has
+        # been acknowledged, is not affected.
+        options["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "tcp_user_timeout": UNACKNOWLEDGED_TIMEOUT_MS,
+        }
     if backend in ("mysql", "mariadb"):
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         options["pool_recycle"] = 3600
         # As on PostgreSQL: each statement sees what is committed (InnoDB defaults to a
         # transaction-long snapshot, which makes a long request read stale rows).
@@ -149,6 +169,26 @@ def configure_engine(engine: Engine) -> None:
         cursor.close()
 
 
+def is_unavailable(error: BaseException) -> bool:
+    """True when the database could not be reached or the connection broke: the request may
+    succeed elsewhere or a moment later (503), unlike an error in the request itself.
+
+    psycopg marks its client-side failures by having no SQLSTATE (the server's errors, a
+    cancelled statement included, all have one); MariaDB's client has error codes for them.
+    """
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    original = error.orig
+    if hasattr(original, "sqlstate"):
+        return getattr(original, "sqlstate", "") is None
+    args: tuple[object, ...] = getattr(original, "args", ())
+    return bool(args) and args[0] in MARIADB_CONNECTION_ERRORS
+
+
 MARIADB_CHECK_VIOLATION = 4025
 # The largest id a row can have: the id columns are INTEGER, 32-bit signed on PostgreSQL and
 # MariaDB (64-bit on SQLite). A larger number bound to a query overflows in the driver.
@@ -169,9 +209,17 @@ def is_constraint_violation(error: BaseException) -> bool:
     return False
 
 
-# Full-text objects that migration 0003 creates per dialect; they are not in the models.
+# Search objects that migrations 0003 (items) and 0011 (accounts) create per dialect; they
+# are not in the models.
 SEARCH_OBJECT_NAMES = frozenset(
-    {"items_fts", "search_vector", "ix_items_search_vector", "ix_items_fulltext"}
+    {
+        "items_fts",
+        "search_vector",
+        "ix_items_search_vector",
+        "ix_items_fulltext",
+        "users_search",
+        "ix_users_search_trigram",
+    }
 )
 # Partial indexes that migration 0006 creates where the database has them.
 PARTIAL_INDEX_NAMES = frozenset({"ix_items_with_image_recent"})
@@ -186,4 +234,4 @@ def include_in_autogenerate(
         return True
     if name in SEARCH_OBJECT_NAMES or name in PARTIAL_INDEX_NAMES:
         return False
-    return not name.startswith("items_fts_")
+    return not name.startswith(("items_fts_", "users_search_"))

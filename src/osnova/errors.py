@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from osnova.i18n import N_
+
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose.
@@ -55,3 +57,10 @@ class InvalidInput(DomainError):
 
 class TooLarge(DomainError):
     """The input is over a configured size limit."""
+
+
+class DeadlineExceeded(DomainError):
+    """The request's time ran out before its work was done (``osnova.deadline``)."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("The server took too long to answer. Please try again in a moment."))

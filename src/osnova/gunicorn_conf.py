@@ -20,10 +20,10 @@ from gunicorn.glogging import Logger
 from osnova.http.redaction import redact_path
 
 # Prometheus multiprocess mode: every worker writes its metrics under this folder. It must be
-# in a worker's environment before the app imports prometheus_client.
-metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(
-    prefix="osnova-metrics-"
-)
+# in a worker's environment before the app imports prometheus_client. A folder made here (none
+# was given) is this server's alone and is removed when it stops (``on_exit``).
+_given_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+metrics_dir = _given_metrics_dir or tempfile.mkdtemp(prefix="osnova-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
 raw_env = [f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}"]
 
@@ -120,14 +120,16 @@ def on_starting(server: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
-    """Stop the job consumer after its running jobs (SIGINT), or at once after 30 s."""
-    if _job_worker is None or _job_worker.poll() is not None:
-        return
-    _job_worker.send_signal(signal.SIGINT)
-    try:
-        _job_worker.wait(timeout=graceful_timeout)
-    except subprocess.TimeoutExpired:
-        _job_worker.kill()
+    """Stop the job consumer after its running jobs (SIGINT), or at once after 30 s; remove
+    the metrics folder made for this server."""
+    if _job_worker is not None and _job_worker.poll() is None:
+        _job_worker.send_signal(signal.SIGINT)
+        try:
+            _job_worker.wait(timeout=graceful_timeout)
+        except subprocess.TimeoutExpired:
+            _job_worker.kill()
+    if not _given_metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:

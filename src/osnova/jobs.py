@@ -22,9 +22,10 @@ from typing import Any
 from flask import Flask
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, Task, TaskWrapper
+from redis import ConnectionPool
 
 from osnova import metrics
-from osnova.config import Settings
+from osnova.config import REDIS_TIMEOUTS, Settings
 from osnova.extensions import JOBS_KEY, db
 from osnova.http import account_mail
 from osnova.observability import JobContext, current_job, report_job_failure, request_id
@@ -45,7 +46,8 @@ def make_huey(settings: Settings) -> Huey:
         "utc": True,
     }
     if settings.redis_url:
-        return RedisHuey(url=settings.redis_url, **common)
+        pool = ConnectionPool.from_url(settings.redis_url, **REDIS_TIMEOUTS)
+        return RedisHuey(connection_pool=pool, **common)
     path = settings.instance_dir.resolve() / "jobs.sqlite3"
     return SqliteHuey(filename=str(path), **common)
 

@@ -36,3 +36,8 @@ JOB_DURATION = Histogram(
     ["job"],
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900),
 )
+DEADLINES_EXCEEDED = Counter(
+    "osnova_http_deadline_exceeded_total",
+    "Requests answered 503 because they ran past their deadline.",
+    ["endpoint"],
+)

@@ -12,11 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from osnova.database import (
+    ID_TABLE_OPTIONS,
     MYSQL_TABLE_OPTIONS,
     Base,
     UTCDateTime,
@@ -37,6 +39,11 @@ TOKEN_NAME_MAX = 100
 EXTERNAL_ID_MAX = 64
 SECRET_HASH_LENGTH = 64
 USER_AGENT_MAX = 200
+
+
+def new_external_id() -> str:
+    """A fresh item key: 32 random hex digits (a version 4 UUID)."""
+    return uuid4().hex
 
 
 class Role(StrEnum):
@@ -69,7 +76,8 @@ class User(Base):
         *dialect_checks("full_name_length", lambda d: _between(d, "full_name", 0, FULL_NAME_MAX)),
         CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
         Index("ix_users_recent", "created_at", "id"),
-        MYSQL_TABLE_OPTIONS,
+        Index("ix_users_last_login", "last_login_at", "id"),
+        ID_TABLE_OPTIONS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,7 +128,7 @@ class Item(Base):
         Index("ix_items_public_recent", "is_public", "created_at", "id"),
         Index("ix_items_owner_recent", "owner_id", "created_at", "id"),
         Index("ix_items_title", "title", "id"),
-        MYSQL_TABLE_OPTIONS,
+        ID_TABLE_OPTIONS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,8 +137,11 @@ class Item(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     image: Mapped[str | None] = mapped_column(String(255))
-    # A key from another system, so re-importing the same file updates instead of duplicating.
-    external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_MAX), unique=True)
+    # The item's key across systems: given by an imported file, else made at creation, and
+    # written by every export, so that importing an export again matches the same items.
+    external_id: Mapped[str] = mapped_column(
+        String(EXTERNAL_ID_MAX), unique=True, default=new_external_id
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -147,7 +158,7 @@ class ApiToken(Base):
     __table_args__ = (
         *dialect_checks("name_length", lambda d: _between(d, "name", 1, TOKEN_NAME_MAX)),
         Index("ix_api_tokens_recent", "created_at", "id"),
-        MYSQL_TABLE_OPTIONS,
+        ID_TABLE_OPTIONS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,7 +181,7 @@ class RememberedDevice(Base):
     """
 
     __tablename__ = "remembered_devices"
-    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+    __table_args__ = (ID_TABLE_OPTIONS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -193,7 +204,7 @@ class AuditEvent(Base):
         Index("ix_audit_events_action_recent", "action", "at", "id"),
         Index("ix_audit_events_actor_recent", "actor_id", "at", "id"),
         Index("ix_audit_events_target_recent", "target", "at", "id"),
-        MYSQL_TABLE_OPTIONS,
+        ID_TABLE_OPTIONS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,7 +239,7 @@ class ImportJob(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({JOB_STATUS_VALUES})", name="status_known"),
         Index("ix_import_jobs_recent", "created_at", "id"),
-        MYSQL_TABLE_OPTIONS,
+        ID_TABLE_OPTIONS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

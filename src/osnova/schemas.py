@@ -43,9 +43,19 @@ USERNAME_PATTERN = re.compile(f"[{USERNAME_CHARSET}]+")
 USERNAME_RULE = N_("Use only letters a-z, digits and the characters _ . -")
 
 
+def refused(message: str) -> PydanticCustomError:
+    """The error a rule raises, with ``message`` as the user reads it.
+
+    Every rule raises this, never ``ValueError``: pydantic words a ValueError as
+    "Value error, <message>", and that prefix would reach forms, API problems and import
+    reports, which all show a rule's message as it is.
+    """
+    return PydanticCustomError("value_error", message)
+
+
 def _check_username(value: str) -> str:
     if not USERNAME_PATTERN.fullmatch(value):
-        raise ValueError(USERNAME_RULE)
+        raise refused(USERNAME_RULE)
     return value
 
 
@@ -66,7 +76,7 @@ def _at_most(limit: int) -> BeforeValidator:
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        raise refused("must not contain NUL characters")
     return value
 
 
@@ -179,9 +189,7 @@ def _empty_as_none(value: Any) -> Any:
 
 def _check_hash_format(value: str) -> str:
     if not is_recognised_hash(value):
-        raise ValueError(
-            f"is not a password hash in a recognised format ({RECOGNISED_HASH_FORMATS})"
-        )
+        raise refused(f"is not a password hash in a recognised format ({RECOGNISED_HASH_FORMATS})")
     return value
 
 
@@ -238,6 +246,16 @@ class AccountAdminUpdate(StrictModel):
     email: Email | None = None
     role: Role | None = None
     is_active: bool | None = None
+
+
+class AccountInvite(StrictModel):
+    """A new account an admin opens for someone: no password, the person chooses one from
+    the invitation mailed to them."""
+
+    username: Username
+    email: Email
+    full_name: FullName = ""
+    role: Role = Role.USER
 
 
 class RoleChange(StrictModel):

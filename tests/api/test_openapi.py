@@ -140,6 +140,39 @@ def test_the_published_email_rule_is_the_one_the_server_applies(
     assert (published, answer.status_code) == (accepted, 202 if accepted else 422)
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "where", "field"),
+    [
+        ("post", "/api/v1/auth/tokens", "body", "username"),
+        ("post", "/api/v1/auth/tokens", "body", "password"),
+        ("post", "/api/v1/users", "body", "password"),
+        ("get", "/api/v1/items", "query", "q"),
+        ("get", "/api/v1/items", "query", "owner"),
+        ("get", "/api/v1/users", "query", "q"),
+    ],
+)
+def test_every_text_a_request_sends_is_published_as_refusing_nul(
+    client: FlaskClient, method: str, path: str, where: str, field: str
+) -> None:
+    """A NUL is refused at the edge; a document silent on it would call that request valid."""
+    document = spec(client)
+    operation = document["paths"][path][method]  # type: ignore[index]
+    if where == "query":
+        parameter = next(p for p in operation["parameters"] if p["name"] == field)
+        schema = parameter["schema"]
+        answer = client.open(path, method=method, query_string={field: "a\x00b"})
+    else:
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        model = document["components"]["schemas"][ref.rpartition("/")[2]]  # type: ignore[index]
+        schema = model["properties"][field]
+        body = {"username": "olena", "password": "a long passphrase ok", field: "a\x00b"}
+        answer = client.open(path, method=method, json=body)
+    pattern = next(s["pattern"] for s in [schema, *schema.get("anyOf", [])] if "pattern" in s)
+    assert re.search(pattern, "a\x00b") is None
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"][0]["field"] == field
+
+
 def test_docs_page_loads_local_swagger_ui_without_inline_script(client: FlaskClient) -> None:
     page = client.get("/api/docs")
     assert page.status_code == 200

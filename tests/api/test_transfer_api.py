@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from osnova.database import utcnow
 from osnova.models import AuditEvent, Item, User
-from tests.support.clients import PROBLEM, assert_problem, bearer, field_errors, token_for
+from tests.support.clients import (
+    PROBLEM,
+    assert_problem,
+    bearer,
+    field_errors,
+    row_errors,
+    token_for,
+)
 from tests.support.factories import UserFactory
 
 USERS_CSV = "username,email,full_name\nann,ann@example.org,Ann\nbob,bob@example.org,Bob\n"
@@ -55,7 +62,7 @@ def test_a_multipart_upload_with_a_bad_line_is_a_422_and_writes_nothing(
         content_type="multipart/form-data",
     )
     body = assert_problem(response, 422)
-    assert "line 4, email" in field_errors(body)
+    assert (4, "email") in row_errors(body)
     assert count(session, User) == 1
 
 
@@ -67,7 +74,7 @@ def test_rows_that_clash_with_stored_accounts_are_a_409_and_write_nothing(
     clash = client.post(
         "/api/v1/imports/users", data=USERS_CSV, headers={**admin, "Content-Type": "text/csv"}
     )
-    assert set(field_errors(assert_problem(clash, 409))) == {"line 2, username"}
+    assert set(row_errors(assert_problem(clash, 409))) == {(2, "username")}
     assert count(session, User) == 2
     skipped = client.post(
         "/api/v1/imports/users?on_conflict=skip",
@@ -78,7 +85,7 @@ def test_rows_that_clash_with_stored_accounts_are_a_409_and_write_nothing(
     assert count(session, User) == 3
 
 
-def test_an_invalid_row_makes_a_422_even_beside_a_clash(
+def test_an_invalid_row_makes_a_422_that_also_lists_the_clash(
     client: FlaskClient, session: Session
 ) -> None:
     admin = bearer(token_for(UserFactory(username="boss", role="admin")))
@@ -88,8 +95,10 @@ def test_an_invalid_row_makes_a_422_even_beside_a_clash(
         {"username": "bob", "email": "not-an-email"},
     ]
     response = client.post("/api/v1/imports/users", json=rows, headers=admin)
-    # Clashes are looked for once every row is valid: the invalid row is what to fix first.
-    assert set(field_errors(assert_problem(response, 422))) == {"line 2, email"}
+    # One pass: the invalid row and the clash are both listed; any invalid row makes it a 422.
+    body = assert_problem(response, 422)
+    assert set(row_errors(body)) == {(1, "username"), (2, "email")}
+    assert [error["conflict"] for error in body["errors"]] == [True, False]
     assert count(session, User) == 2
 
 
@@ -107,7 +116,7 @@ def test_an_item_whose_external_id_is_taken_is_a_409(client: FlaskClient, sessio
         data=row,
         headers={**owner, "Content-Type": "application/octet-stream"},
     )
-    assert set(field_errors(assert_problem(again, 409))) == {"line 1, external_id"}
+    assert set(row_errors(assert_problem(again, 409))) == {(1, "external_id")}
     assert count(session, Item) == 1
 
 

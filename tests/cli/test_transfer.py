@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from osnova.models import AuditEvent
 from osnova.services import transfer
 from tests.support.factories import UserFactory
-from tests.transfer.helpers import items_table, users_table
+from tests.transfer.helpers import NEW_KEY, items_table, users_table, with_new_keys_named
 
 USERS = "username,email,full_name\nann,ann@example.org,Ann\nbob,bob@example.org,Bob\n"
 
@@ -69,7 +69,7 @@ def test_import_as_a_user_makes_the_items_theirs(
     source.write_text("title,is_public\nLamp,true\n")
     result = runner.invoke(args=["import", "items", str(source), "--as", "ann"])
     assert result.exit_code == 0, result.output
-    assert items_table(session) == [(None, "Lamp", "", True, "ann")]
+    assert with_new_keys_named(items_table(session)) == [(NEW_KEY, "Lamp", "", True, "ann")]
     result = runner.invoke(args=["import", "users", str(source), "--as", "ann"])
     assert result.exit_code == 1
     assert "administrators" in result.output

@@ -7,10 +7,12 @@ import re
 
 import yaml
 
+from osnova.config import GUNICORN_TIMEOUT_SECONDS, Settings
 from osnova.http.headers import HSTS_SECONDS
 from tests.support.servers import DEPLOY, ROOT
 
 NGINX = DEPLOY / "nginx"
+SITE = "catalogue.example.org"
 
 
 def test_compose_parses_and_wires_app_database_redis_and_nginx() -> None:
@@ -88,15 +90,27 @@ def test_nginx_and_gunicorn_agree_on_ports_and_body_size() -> None:
     assert "return 444;" in nginx
 
 
-def test_nginx_waits_for_an_answer_longer_than_gunicorn_lets_a_worker_run() -> None:
+def test_the_deadline_ends_before_gunicorns_timeout_which_ends_before_nginxs() -> None:
     gunicorn = (ROOT / "src" / "osnova" / "gunicorn_conf.py").read_text()
     worker_timeout = re.search(r"^timeout = (\d+)$", gunicorn, re.MULTILINE)
     assert worker_timeout is not None
+    assert int(worker_timeout.group(1)) == GUNICORN_TIMEOUT_SECONDS
+    deadline = Settings(_env_file=None).request_deadline_seconds
+    assert deadline < GUNICORN_TIMEOUT_SECONDS
     for name in ("osnova.conf", "compose.conf"):
         nginx = (NGINX / name).read_text()
         read_timeout = re.search(r"proxy_read_timeout (\d+)s;", nginx)
         assert read_timeout is not None
         assert int(worker_timeout.group(1)) < int(read_timeout.group(1))
+        # The app's 503 past its deadline reaches the client: a 503 is passed to the other
+        # server only in a window that ends before the deadline (the quick "database out of
+        # reach" kind), and a non-idempotent request (a POST) never is.
+        retries = re.search(r"proxy_next_upstream ([^;]*);", nginx)
+        assert retries is not None
+        assert "non_idempotent" not in retries.group(1)
+        window = re.search(r"proxy_next_upstream_timeout (\d+)s;", nginx)
+        assert window is not None
+        assert int(window.group(1)) < deadline
 
 
 def test_nginx_sends_the_apps_strict_transport_security() -> None:
@@ -123,5 +137,24 @@ def test_compose_nginx_follows_the_same_rules_as_the_shipped_one() -> None:
     assert http_level in compose
     # The site's server block, but for the static files the app answers itself in compose.
     site = shipped[shipped.index("    client_max_body_size") :]
-    site = re.sub(r"    location /static/ \{.*?\n    \}\n\n", "", site, flags=re.DOTALL)
+    site = re.sub(
+        r"    # The folder osnova collect-static.*?location = /favicon\.ico \{.*?\n    \}\n\n",
+        "",
+        site,
+        flags=re.DOTALL,
+    )
     assert site in compose
+
+
+def test_the_tls_site_is_the_shipped_one_on_https() -> None:
+    """osnova-tls.conf differs from osnova.conf only in how it listens and its certificate."""
+    shipped = (NGINX / "osnova.conf").read_text()
+    tls = (NGINX / "osnova-tls.conf").read_text()
+    http_level = shipped[shipped.index("map $http_x_request_id") : shipped.index("# Requests for")]
+    assert http_level in tls
+    site = shipped[shipped.index("    access_log ") :]
+    assert tls.endswith(site)
+    https_server = tls[tls.rindex("server {") :]
+    assert "listen 443 ssl" in https_server
+    assert f"/etc/letsencrypt/live/{SITE}/fullchain.pem;" in https_server
+    assert "return 301 https://$host$request_uri;" in tls

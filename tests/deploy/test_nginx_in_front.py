@@ -22,7 +22,16 @@ from PIL import Image
 
 from tests.support.clients import CSRF_PATTERN
 from tests.support.environment import free_port, require_program
-from tests.support.servers import SITE_HOST, Answer, Gunicorn, Nginx, fetch, migrate, osnova_env
+from tests.support.servers import (
+    SITE_HOST,
+    Answer,
+    Gunicorn,
+    Nginx,
+    collect_static,
+    fetch,
+    migrate,
+    osnova_env,
+)
 
 SECURITY_HEADERS = (
     "content-security-policy",
@@ -60,10 +69,11 @@ def stack(
     workdir = tmp_path_factory.mktemp("nginx-stack")
     env = osnova_env(workdir, OSNOVA_TRUSTED_PROXIES="1", OSNOVA_ALLOWED_HOSTS=SITE_HOST)
     migrate(env)
+    collect_static(env, workdir / "static")
     media = workdir / "media"
     (media / "items").mkdir(parents=True)
     app = Gunicorn(workdir, env, workers=2).start()
-    proxy = Nginx(workdir, app_port=app.port, media_dir=media)
+    proxy = Nginx(workdir, app_port=app.port, media_dir=media, static_dir=workdir / "static")
     try:
         proxy.start(nginx_binary)
         yield app, proxy
@@ -144,13 +154,36 @@ def test_pages_come_from_the_app_through_nginx(stack: tuple[Gunicorn, Nginx]) ->
 
 def test_static_files_are_served_by_nginx_not_the_app(stack: tuple[Gunicorn, Nginx]) -> None:
     app, proxy = stack
-    css = fetch(f"{proxy.url}/static/css/site.css", host=SITE_HOST)
+    page = fetch(f"{proxy.url}/", host=SITE_HOST).body.decode()
+    linked = re.search(r'rel="stylesheet" href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)
+    assert linked is not None
+    css = fetch(f"{proxy.url}{linked.group(1)}", host=SITE_HOST)
     assert css.status == 200
     assert css.headers["content-type"].startswith("text/css")
-    assert "max-age=2592000" in css.headers["cache-control"]
+    assert css.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert css.body == Path("src/osnova/static/css/site.css").read_bytes()
+    plain = fetch(f"{proxy.url}/static/css/site.css", host=SITE_HOST)
+    assert (plain.status, plain.headers["cache-control"]) == (200, "public, max-age=3600")
+    assert [name for name, _value in css.header_lines].count("cache-control") == 1
     assert not [line for line in app.app_log() if str(line.get("path", "")).startswith("/static/")]
     assert_security_headers_once(css)
+
+
+def test_a_missing_fingerprinted_file_is_not_cached(stack: tuple[Gunicorn, Nginx]) -> None:
+    _app, proxy = stack
+    missing = fetch(f"{proxy.url}/static/css/site.0123456789ab.css", host=SITE_HOST)
+    assert missing.status == 404
+    assert "cache-control" not in missing.headers
+    assert_security_headers_once(missing)
+
+
+def test_the_favicon_is_served_by_nginx(stack: tuple[Gunicorn, Nginx]) -> None:
+    app, proxy = stack
+    icon = fetch(f"{proxy.url}/favicon.ico", host=SITE_HOST)
+    assert icon.status == 200
+    assert icon.body == Path("src/osnova/static/favicon.ico").read_bytes()
+    assert icon.headers["cache-control"] == "public, max-age=3600"
+    assert not [line for line in app.app_log() if line.get("path") == "/favicon.ico"]
 
 
 def test_nginx_sends_the_values_the_app_sends_and_a_stricter_policy(

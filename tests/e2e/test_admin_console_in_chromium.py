@@ -1,6 +1,6 @@
 """The admin console in a real browser: an admin signs in, reads the dashboard and works
-through items, tokens and the audit trail, in English and Ukrainian, on a desktop and a
-phone; axe-core checks each page for accessibility problems.
+through accounts, items, tokens and the audit trail, in English and Ukrainian, on a desktop
+and a phone; axe-core checks each page for accessibility problems.
 
 Screenshots go to tests/e2e/screenshots/admin/ (or ``OSNOVA_SCREENSHOTS_DIR``).
 """
@@ -28,12 +28,15 @@ from tests.support.databases import make_settings, migrate_database
 from tests.support.live import served_osnova
 
 PASSWORD = "a long enough console password 5"
+VIRA_PASSWORD = "vira keeps her own long password 8"
 DESKTOP = {"width": 1200, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SCREENS = {"desktop": DESKTOP, "phone": PHONE}
 LOCALES = {"en": "en-GB", "uk": "uk-UA"}
 PAGES = [
     ("dashboard", "/admin/"),
+    ("accounts", "/admin/users?sort=username"),
+    ("invite", "/admin/users/new"),
     ("items", "/admin/items?sort=title"),
     ("tokens", "/admin/tokens"),
     ("audit", "/admin/audit"),
@@ -58,6 +61,16 @@ def seed(url: str, workdir: Path) -> None:
             settings=current_settings(),
             data=UserCreate(username="boss", email="boss@example.org", password=PASSWORD),
             role=Role.ADMIN,
+        )
+        accounts.create_user(
+            session=session,
+            settings=current_settings(),
+            data=UserCreate(
+                username="vira",
+                email="vira@example.org",
+                full_name="Vira Bondar",
+                password=VIRA_PASSWORD,
+            ),
         )
         now = utcnow()
         for n in range(12):
@@ -196,3 +209,75 @@ def test_an_admin_revokes_an_accounts_tokens(browser: Browser, console: str) -> 
     expect(page.locator(".flash-success")).to_contain_text("відкликано")
     expect(page.locator("tbody .badge-warn")).to_have_count(1)
     page.screenshot(path=str(screenshots_dir() / "uk-phone-tokens-revoked.png"), full_page=True)
+
+
+def tick_and_ask(page: Page, search: str, button: str) -> int:
+    """Search the accounts, tick every row found, press a bulk button; the rows ticked."""
+    page.goto("/admin/users")
+    page.fill("#q", search)
+    page.click("main form[role=search] button[type=submit]")
+    expect(page).to_have_url(re.compile(r"q=" + re.escape(search)))
+    rows = page.locator("tbody tr")
+    count = rows.count()
+    for n in range(count):
+        rows.nth(n).locator("input[type=checkbox]").check()
+    page.click(f"text={button}")
+    return count
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_the_bulk_confirmation_reads_well_and_passes_axe(
+    browser: Browser, console: str, language: str, device: str
+) -> None:
+    page = signed_in(browser, console, LOCALES[language], SCREENS[device])
+    button = {
+        "en": "Deactivate the ticked accounts…",
+        "uk": "Деактивувати позначені облікові записи…",
+    }[language]
+    count = tick_and_ask(page, "member1", button)
+    assert count == 3  # member1, member10, member11
+    expect(page.locator(".chosen-list li")).to_have_count(count)
+    assert accessibility_problems(page) == ""
+    assert fits_the_width(page), f"the confirmation is wider than the {device} screen"
+    folder = screenshots_dir()
+    page.screenshot(path=str(folder / f"{language}-{device}-accounts-confirm.png"), full_page=True)
+
+
+def test_an_admin_finds_and_deactivates_someone_through_the_bulk_action(
+    browser: Browser, console: str
+) -> None:
+    context = browser.new_context(base_url=console, locale="en-GB", viewport=PHONE)  # type: ignore[arg-type]
+    person = context.new_page()
+    person.goto("/login")
+    person.fill("#login", "vira")
+    person.fill("#password", VIRA_PASSWORD)
+    person.click("main button[type=submit]")
+    expect(person.locator(".nav-user")).to_contain_text("vira")
+
+    page = signed_in(browser, console, "en-GB", DESKTOP)
+    assert tick_and_ask(page, "bondar", "Deactivate the ticked accounts…") == 1
+    expect(page.locator("h1")).to_have_text("Deactivate accounts")
+    expect(page.locator(".chosen-list li")).to_contain_text("vira")
+    page.click("main form button:has-text('Deactivate')")
+    expect(page.locator(".flash-success")).to_contain_text("1 account is deactivated")
+    expect(page).to_have_url(re.compile(r"q=bondar"))
+    expect(page.locator("tbody tr .badge-warn").first).to_have_text("deactivated")
+    assert accessibility_problems(page) == ""
+    page.screenshot(path=str(screenshots_dir() / "en-desktop-accounts-deactivated.png"))
+
+    person.reload()  # the session the person had is over
+    expect(person.locator(".nav-user")).to_have_count(0)
+    person.goto("/login")
+    person.fill("#login", "vira")
+    person.fill("#password", VIRA_PASSWORD)
+    person.click("main button[type=submit]")
+    expect(person).to_have_url(re.compile(r"/login"))
+    expect(person.locator(".nav-user")).to_have_count(0)
+
+    page.goto("/admin/audit?action=account.deactivate")
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("boss")
+    assert accessibility_problems(page) == ""
+    page.screenshot(path=str(screenshots_dir() / "en-desktop-audit-deactivate.png"), full_page=True)

@@ -13,6 +13,7 @@ from osnova.config import Environment
 from tests.support.clients import log_in
 from tests.support.environment import TEST_SECRET_KEY
 from tests.support.factories import UserFactory
+from tests.support.routes import admin_urls
 
 PUBLIC_PAGES = [
     "/",
@@ -54,6 +55,20 @@ def test_pages_of_a_signed_in_user_are_not_cached(client: FlaskClient) -> None:
         assert response.status_code == 200, path
         assert_security_headers(response)
         assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_every_admin_page_carries_the_security_headers(app: Flask, client: FlaskClient) -> None:
+    """Walked from the URL map: a console page added later is checked without being listed."""
+    UserFactory(username="boss", role="admin")
+    log_in(client, "boss")
+    pages = [url for _, method, url in admin_urls(app) if method == "GET"]
+    assert "/admin/users/1/delete" in pages
+    for path in pages:
+        response = client.get(path)
+        response.get_data()  # a download streams: read it where it was made
+        assert response.status_code in (200, 404), path
+        assert_security_headers(response)
+        assert response.headers["Cache-Control"] == "no-store", path
 
 
 PRODUCTION: dict[str, object] = {

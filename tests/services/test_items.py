@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -68,11 +70,24 @@ def test_an_update_changes_only_the_fields_given(session: Session) -> None:
     assert (item.title, item.description, item.is_public) == ("Keep", "Keep too", False)
 
 
-def test_a_public_item_of_a_deactivated_owner_is_hidden(session: Session) -> None:
-    item = ItemFactory(is_public=True, owner__is_active=False)
+@pytest.mark.parametrize("read", [items.get_item, items.view_item], ids=["object", "columns"])
+def test_one_item_is_shown_only_to_those_who_may_see_it(
+    session: Session, read: Callable[..., Any]
+) -> None:
+    """The page's read (an ORM object) and the API's (columns) apply the same rule."""
+    hidden = ItemFactory(is_public=True, owner__is_active=False)
+    private = ItemFactory(is_public=False)
+    public = ItemFactory(is_public=True)
+    stranger, admin = UserFactory(), UserFactory(role="admin")
+    for item in (hidden, private):
+        for actor in (None, stranger):
+            with pytest.raises(NotFound):
+                read(session=session, actor=actor, item_id=item.id)
+        assert read(session=session, actor=admin, item_id=item.id).id == item.id
+    assert read(session=session, actor=private.owner, item_id=private.id).id == private.id
+    assert read(session=session, actor=None, item_id=public.id).title == public.title
     with pytest.raises(NotFound):
-        items.get_item(session=session, actor=UserFactory(), item_id=item.id)
-    assert items.get_item(session=session, actor=UserFactory(role="admin"), item_id=item.id)
+        read(session=session, actor=None, item_id=public.id + 1000)
 
 
 def test_owner_lists_show_private_items_only_to_the_owner_and_staff(session: Session) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,9 +11,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from osnova.errors import InvalidInput
-from osnova.models import Item, User
+from osnova.models import Item, Role, User
 from osnova.schemas import ItemUpdate
-from osnova.services import cursors, items
+from osnova.services import cursors, item_moderation, items, search
+from osnova.services.item_moderation import ItemFilter
 from tests.support.factories import ItemFactory, UserFactory
 
 TITLES = [
@@ -223,3 +225,83 @@ def test_the_page_size_is_kept_between_1_and_100(session: Session) -> None:
     add_items(session, owner, 120, datetime(2026, 1, 1, tzinfo=UTC), "row")
     assert len(items.list_items(session=session, actor=None, limit=1000).items) == 100
     assert len(items.list_items(session=session, actor=None, limit=0).items) == 1
+
+
+def walk(list_page: Callable[[str | None], tuple[list[str], str | None]]) -> list[str]:
+    """Every title a list gives, following its cursors to the end."""
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        titles, cursor = list_page(cursor)
+        seen += titles
+        if cursor is None:
+            return seen
+
+
+@pytest.mark.parametrize("cap", [10_000, 3], ids=["few-matches", "many-matches"])
+def test_a_search_lists_the_same_pages_whether_its_matches_are_few_or_many(
+    session: Session, backend: str, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    """A search starts from its matches when they are few and walks the list's order when they
+    are many; the cap between the two is lowered here so both ways run, and must agree with one
+    sort of the matching rows: public list, one owner's list, and the moderators' list."""
+    for dialect in search.MANY_MATCHES:
+        monkeypatch.setitem(search.MANY_MATCHES, dialect, cap)
+    owner, other = UserFactory(), UserFactory()
+    gone = UserFactory(is_active=False)
+    moderator = UserFactory(role=Role.MODERATOR)
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    rows = [
+        {
+            "owner_id": (owner, other, gone)[n % 3].id,
+            "title": f"{'brass lamp' if n % 4 else 'oak chair'} {n}",
+            "description": "",
+            "is_public": n % 5 != 0,
+            "created_at": start + timedelta(seconds=n // 4),  # ties, broken by id
+            "updated_at": start,
+        }
+        for n in range(60)
+    ]
+    session.execute(insert(Item), rows)
+    session.commit()
+    expected = {
+        how: [
+            title
+            for (title,) in session.execute(
+                select(Item.title)
+                .join(Item.owner)
+                .where(Item.title.contains("lamp"), condition)
+                .order_by(Item.created_at.desc(), Item.id.desc())
+            )
+        ]
+        for how, condition in {
+            "public": Item.is_public.is_(True) & User.is_active.is_(True),
+            "owner": Item.owner_id == owner.id,
+            "all": Item.id > 0,
+        }.items()
+    }
+    if backend != "mariadb":  # MariaDB always starts from its FULLTEXT index
+        frequency = search.how_many(session, backend, search.match_text("lamp", backend) or "")
+        assert frequency is (search.Matching.MANY if cap == 3 else search.Matching.FEW)
+
+    def public(cursor: str | None) -> tuple[list[str], str | None]:
+        page = items.list_items(session=session, actor=None, q="lamp", cursor=cursor, limit=7)
+        return [item.title for item in page.items], page.next_cursor
+
+    def owners(cursor: str | None) -> tuple[list[str], str | None]:
+        page = items.list_items(
+            session=session, actor=owner, q="lamp", owner=owner.username, cursor=cursor, limit=4
+        )
+        return [item.title for item in page.items], page.next_cursor
+
+    def moderators(cursor: str | None) -> tuple[list[str], str | None]:
+        page = item_moderation.list_items(
+            session=session, actor=moderator, filters=ItemFilter(q="lamp"), cursor=cursor, limit=6
+        )
+        return [item.title for item in page.items], page.next_cursor
+
+    assert walk(public) == expected["public"]
+    assert walk(owners) == expected["owner"]
+    assert walk(moderators) == expected["all"]
+    total = items.list_items(session=session, actor=None, q="lamp", include_total=True).total
+    assert total == len(expected["public"])

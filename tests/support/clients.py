@@ -101,6 +101,13 @@ def field_errors(body: dict[str, Any]) -> dict[str, str]:
     return {error["field"]: error["message"] for error in errors}
 
 
+def row_errors(body: dict[str, Any]) -> dict[tuple[int, str | None], str]:
+    """A refused import's errors by (line, column): each names its row, as the report does."""
+    errors = body["errors"]
+    assert all(set(error) == {"line", "column", "message", "conflict"} for error in errors)
+    return {(error["line"], error["column"]): error["message"] for error in errors}
+
+
 def csrf_token(client: FlaskClient, path: str) -> str:
     page = client.get(path)
     match = CSRF_PATTERN.search(page.text)

@@ -27,6 +27,7 @@ DEPLOY = ROOT / "deploy"
 BIN = Path(sys.executable).parent
 STATIC_DIR = ROOT / "src" / "osnova" / "static"
 SITE_HOST = "catalogue.example.org"  # the server_name of deploy/nginx/osnova.conf
+SERVED_STATIC_DIR = "/opt/osnova/static"  # nginx's /static/ alias in deploy/nginx/osnova.conf
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,17 @@ def migrate(env: dict[str, str]) -> None:
     subprocess.run([str(BIN / "osnova"), "db", "upgrade"], env=env, check=True, timeout=60)
 
 
+def collect_static(env: dict[str, str], destination: Path) -> None:
+    """What docs/deploy.md runs before nginx serves /static/ from ``destination``."""
+    subprocess.run(
+        [str(BIN / "osnova"), "collect-static", str(destination)],
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+
+
 @dataclass
 class Gunicorn:
     """gunicorn serving osnova with the shipped settings, logs captured to files."""
@@ -169,6 +181,9 @@ class Gunicorn:
     workdir: Path
     env: dict[str, str]
     workers: int = 2
+    # The WSGI app served (gunicorn also takes a factory call, ``module:build()``); a
+    # test's own module (``tests.support.…``) is found from ROOT.
+    app_module: str = "osnova.wsgi:app"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -194,7 +209,9 @@ class Gunicorn:
             f"127.0.0.1:{self.port}",
             "--workers",
             str(self.workers),
-            "osnova.wsgi:app",
+            "--pythonpath",
+            str(ROOT),
+            self.app_module,
         ]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(command, env=self.env, stdout=out, stderr=err)
@@ -233,21 +250,32 @@ class Nginx:
     workdir: Path
     app_port: int
     media_dir: Path
+    # The folder docs/deploy.md has osnova collect-static fill (/opt/osnova/static).
+    static_dir: Path = STATIC_DIR
+    # osnova-tls.conf: the folder holding fullchain.pem and privkey.pem for SITE_HOST.
+    site_file: str = "osnova.conf"
+    certificate_dir: Path | None = None
     port: int = field(default_factory=free_port)
+    tls_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def tls_url(self) -> str:
+        return f"https://127.0.0.1:{self.tls_port}"
+
     def rendered_server_block(self) -> str:
-        text = (DEPLOY / "nginx" / "osnova.conf").read_text()
+        text = (DEPLOY / "nginx" / self.site_file).read_text()
         text = re.sub(r"server 127\.0\.0\.1:800[01]", f"server 127.0.0.1:{self.app_port}", text)
         text = text.replace("listen 80", f"listen 127.0.0.1:{self.port}")
-        text = re.sub(r"\s*listen \[::\]:80[^;]*;", "", text)
-        text = text.replace(
-            "/opt/osnova/venv/lib/python3.11/site-packages/osnova/static/", f"{STATIC_DIR}/"
-        )
+        text = text.replace("listen 443", f"listen 127.0.0.1:{self.tls_port}")
+        text = re.sub(r"\s*listen \[::\]:(80|443)[^;]*;", "", text)
+        if self.certificate_dir is not None:
+            text = text.replace(f"/etc/letsencrypt/live/{SITE_HOST}/", f"{self.certificate_dir}/")
+        text = text.replace(f"{SERVED_STATIC_DIR}/", f"{self.static_dir}/")
         text = text.replace("/var/log/nginx/", f"{self.workdir / 'nginx' / 'logs'}/")
         return text.replace("/var/lib/osnova/media/", f"{self.media_dir}/")
 
@@ -268,10 +296,109 @@ class Nginx:
         (prefix / "nginx.conf").write_text(main_conf)
         command = [nginx_binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf")]
         self.process = subprocess.Popen([*command, "-g", "daemon off;"])
-        wait_until_up(f"{self.url}/healthz", host=SITE_HOST)
-        return self
+        deadline = time.monotonic() + 30
+        while True:  # any answer will do (the TLS site's port 80 only redirects)
+            try:
+                fetch(f"{self.url}/healthz", host=SITE_HOST, timeout=2)
+                return self
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGQUIT)
             self.process.wait(timeout=20)
+
+
+APACHE_MODULES = (
+    "mpm_event",
+    "authz_core",
+    "authz_host",
+    "mime",
+    "alias",
+    "headers",
+    "proxy",
+    "proxy_http",
+    "proxy_balancer",
+    "slotmem_shm",
+    "lbmethod_byrequests",
+    "filter",
+    "deflate",
+    "unique_id",
+    "rewrite",
+    "setenvif",
+)
+
+
+# Debian's /etc/apache2/apache2.conf names this format, which the shipped site uses.
+DEBIAN_COMBINED_LOG = (
+    'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined'
+)
+
+
+@dataclass
+class Apache:
+    """Apache httpd with the shipped virtual hosts, adapted only in paths and ports.
+
+    Apache will not run its workers as root: they run as ``www-data``, so the static and
+    media folders must be readable by that user (not under pytest's private tmp folders).
+    """
+
+    workdir: Path
+    app_port: int
+    media_dir: Path
+    static_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def rendered_site(self) -> str:
+        text = (DEPLOY / "apache" / "osnova.conf").read_text()
+        text = re.sub(r"http://127\.0\.0\.1:800[01]", f"http://127.0.0.1:{self.app_port}", text)
+        text = text.replace("<VirtualHost *:80>", f"<VirtualHost *:{self.port}>")
+        text = text.replace(SERVED_STATIC_DIR, str(self.static_dir))
+        return text.replace("/var/lib/osnova/media", str(self.media_dir))
+
+    def start(self, apache_binary: str) -> Apache:
+        prefix = self.workdir / "apache"
+        (prefix / "logs").mkdir(parents=True, exist_ok=True)
+        (prefix / "run").mkdir(exist_ok=True)
+        modules = "".join(
+            f"LoadModule {name}_module /usr/lib/apache2/modules/mod_{name}.so\n"
+            for name in APACHE_MODULES
+        )
+        user = "User www-data\nGroup www-data\n" if os.geteuid() == 0 else ""
+        (prefix / "site.conf").write_text(self.rendered_site())
+        (prefix / "apache2.conf").write_text(
+            f"Define APACHE_LOG_DIR {prefix}/logs\n{modules}{user}"
+            f"ServerName 127.0.0.1\nListen 127.0.0.1:{self.port}\n"
+            f"PidFile {prefix}/apache2.pid\nDefaultRuntimeDir {prefix}/run\n"
+            f"ErrorLog {prefix}/logs/error.log\nTypesConfig /etc/mime.types\n"
+            f"{DEBIAN_COMBINED_LOG}\n"
+            f"Include {prefix}/site.conf\n"
+        )
+        command = [apache_binary, "-d", str(prefix), "-f", str(prefix / "apache2.conf")]
+        self.process = subprocess.Popen([*command, "-DFOREGROUND"])
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                fetch(f"{self.url}/healthz", host=SITE_HOST, timeout=2)
+                return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGWINCH)  # graceful stop
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.terminate()
+                self.process.wait(timeout=20)

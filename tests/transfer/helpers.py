@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -62,6 +63,15 @@ def items_table(session: Session) -> list[tuple[Any, ...]]:
         .order_by(Item.title, Item.id)
     )
     return [tuple(row) for row in session.execute(query)]
+
+
+NEW_KEY = "(new key)"
+GENERATED_KEY = re.compile("[0-9a-f]{32}")
+
+
+def with_new_keys_named(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """``items_table`` rows with each key the application made (32 hex digits) as NEW_KEY."""
+    return [(NEW_KEY, *row[1:]) if GENERATED_KEY.fullmatch(str(row[0])) else row for row in rows]
 
 
 def errors_of(report: ImportReport) -> list[tuple[int, str | None]]:

@@ -7,7 +7,13 @@ from sqlalchemy.orm import Session
 from osnova.models import Role
 from osnova.services.transfer import Format, OnConflict
 from tests.support.factories import ItemFactory, UserFactory
-from tests.transfer.helpers import errors_of, import_text, items_table
+from tests.transfer.helpers import (
+    NEW_KEY,
+    errors_of,
+    import_text,
+    items_table,
+    with_new_keys_named,
+)
 
 ITEMS = (
     "owner,title,description,is_public,external_id\n"
@@ -21,8 +27,8 @@ def test_admin_imports_items_for_their_owners(session: Session) -> None:
     UserFactory(username="bob")
     report = import_text(session, "items", ITEMS)
     assert report.ok, report.errors
-    assert items_table(session) == [
-        (None, "Chair", "", False, "bob"),
+    assert with_new_keys_named(items_table(session)) == [
+        (NEW_KEY, "Chair", "", False, "bob"),
         ("ext-1", "Lamp", "A desk lamp", True, "ann"),
     ]
 
@@ -64,7 +70,7 @@ def test_a_user_imports_items_as_their_own(session: Session) -> None:
         session, "items", '{"title": "Mine", "is_public": true}\n', Format.JSONL, actor=ann
     )
     assert report.ok, report.errors
-    assert items_table(session) == [(None, "Mine", "", True, "ann")]
+    assert with_new_keys_named(items_table(session)) == [(NEW_KEY, "Mine", "", True, "ann")]
 
 
 def test_a_user_may_not_name_an_owner_or_an_id(session: Session) -> None:

@@ -81,11 +81,11 @@ def test_exports_leave_password_hashes_out_unless_asked(session: Session) -> Non
 
 def test_a_user_exports_only_their_own_items(session: Session) -> None:
     ann = UserFactory(username="ann", role="user")
-    ItemFactory(owner=ann, title="Mine")
+    mine = ItemFactory(owner=ann, title="Mine")
     ItemFactory(title="Theirs")
     exported = export_bytes(session, "items", Format.JSONL, actor=ann)
     assert orjson.loads(exported) == {
-        "external_id": None,
+        "external_id": mine.external_id,
         "title": "Mine",
         "description": "A thing worth sharing.",
         "is_public": True,

@@ -8,34 +8,12 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from tests.support.clients import csrf_token, log_in
 from tests.support.factories import UserFactory
+from tests.support.routes import admin_urls
 
 MODERATION_BLUEPRINT = "admin_items"
-
-
-def admin_urls(app: Flask) -> list[tuple[Rule, str, str]]:
-    """(rule, method, URL) for every GET and POST rule under /admin, arguments filled in."""
-    found = []
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/admin"):
-            continue
-        values: dict[str, object] = {}
-        for name in rule.arguments:
-            converter = rule._converters[name]
-            if isinstance(converter, AnyConverter):
-                values[name] = sorted(converter.items)[0]
-            elif isinstance(converter, IntegerConverter):
-                values[name] = 1
-            else:
-                values[name] = "x"
-        built = rule.build(values)
-        assert built is not None
-        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
-            found.append((rule, method, built[1]))
-    return found
 
 
 def answers(client: FlaskClient, method: str, url: str, token: str) -> int:
@@ -56,6 +34,9 @@ def test_the_url_map_has_the_console_pages(app: Flask) -> None:
         "admin_audit.export",
         "transfer_pages.history",
         "admin.users",
+        "admin_accounts.invite",
+        "admin_accounts.delete",
+        "admin_accounts.bulk",
     } <= endpoints
 
 

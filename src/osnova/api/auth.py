@@ -57,9 +57,12 @@ def authenticate_request() -> None:
         token = tokens.authenticate(session=db.session(), secret=secret.strip())
         if token is None:
             raise BearerRequired("The token is unknown, expired or revoked.", "invalid_token")
-        db.session.commit()  # last_used_at
+        if db.session.dirty:
+            db.session.commit()  # last_used_at, written at most once a minute
         g.api_user, g.api_token = token.user, token
         return
+    if not request.cookies:
+        return  # no browser session to look up
     if current_user.is_authenticated:
         if request.method not in SAFE_METHODS:
             try:

@@ -18,7 +18,8 @@ import flask_swagger_ui
 from flask import Blueprint, Response, render_template, send_from_directory
 from werkzeug.exceptions import NotFound
 
-from osnova.api.problems import PROBLEM_SCHEMA, problem_response
+from osnova.api.problems import IMPORT_PROBLEM_SCHEMA, PROBLEM_SCHEMA, problem_response
+from osnova.schemas import NO_NUL
 from osnova.services.transfer import KINDS
 
 SWAGGER_DIST = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -74,6 +75,7 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     components = spec.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["ImportProblem"] = IMPORT_PROBLEM_SCHEMA
     for name in ("HTTPError", "ValidationError"):
         schemas.pop(name, None)
     components["securitySchemes"] = {
@@ -88,7 +90,45 @@ def finish_spec(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
         for operation in path_item.values():
             _finish_operation(operation)
     _name_nested_models_once(spec)
+    _say_inputs_hold_no_nul(spec)
     return spec
+
+
+def _say_inputs_hold_no_nul(spec: dict[str, Any]) -> None:
+    """The edge refuses NUL in every text a request brings (``http/nul.py``); each string a
+    request may send (query parameters, JSON body fields) says so with a pattern, so clients
+    and fuzzers know a request with one is not valid. Strings with a pattern, an enum or a
+    format already exclude it; path parameters holding NUL simply match no address (404)."""
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    seen: set[str] = set()
+
+    def mark(node: Any) -> None:
+        if isinstance(node, list):
+            for value in node:
+                mark(value)
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SCHEMA_REF):
+            name = ref.removeprefix(SCHEMA_REF)
+            if name not in seen and name in schemas:
+                seen.add(name)
+                mark(schemas[name])
+            return
+        if node.get("type") == "string" and not {"pattern", "enum", "format", "const"} & set(node):
+            node.update(NO_NUL)
+        for value in node.values():
+            mark(value)
+
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") in {"query", "header"}:
+                    mark(parameter.get("schema"))
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                mark(body.get("schema"))
 
 
 def _name_nested_models_once(spec: dict[str, Any]) -> None:
@@ -194,6 +234,7 @@ def _file_operation(operation: dict[str, Any]) -> None:
 
 
 def _finish_operation(operation: dict[str, Any]) -> None:
+    upload = "x-osnova-upload" in operation
     _file_operation(operation)
     if operation.pop("x-osnova-no-token", False):
         operation["security"] = []
@@ -206,6 +247,6 @@ def _finish_operation(operation: dict[str, Any]) -> None:
     for status, response in list(operation.get("responses", {}).items()):
         code = int(status)
         if code >= 400:
-            operation["responses"][status] = problem_response(code)
+            operation["responses"][status] = problem_response(code, refused_import=upload)
         elif code == 204:
             response.pop("content", None)

@@ -124,9 +124,9 @@ def create_item(body: ItemCreate) -> tuple[ItemPublic, int, dict[str, str]]:
     responses=responses(200, 401, 404),
     extensions=ANONYMOUS,
 )
-def get_item(item_id: int) -> ItemPublic:
-    item = items.get_item(session=db.session(), actor=caller(), item_id=_checked_id(item_id))
-    return item_out(item)
+def get_item(item_id: int) -> Response:
+    item = items.view_item(session=db.session(), actor=caller(), item_id=_checked_id(item_id))
+    return json_response(listed_item_out(item), sorted_keys=True)
 
 
 @bp.patch("/<int:item_id>")

@@ -62,6 +62,51 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "request_id": {"type": "string"},
     },
 }
+ROW_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["line", "column", "message", "conflict"],
+    "properties": {
+        "line": {"type": "integer", "description": "0 when no line is to blame"},
+        "column": {"type": ["string", "null"]},
+        "message": {"type": "string"},
+        "conflict": {"type": "boolean", "description": "a clash with stored data"},
+    },
+}
+# A refused import lists its rows' problems; a bad query or format, field errors as ever.
+IMPORT_PROBLEM_SCHEMA: dict[str, Any] = {
+    **PROBLEM_SCHEMA,
+    "properties": {
+        **PROBLEM_SCHEMA["properties"],
+        "errors": {
+            "type": "array",
+            "items": {"anyOf": [PROBLEM_SCHEMA["properties"]["errors"]["items"], ROW_ERROR_SCHEMA]},
+        },
+    },
+}
+IMPORT_EXAMPLE_ERRORS = {
+    409: [
+        {
+            "line": 2,
+            "column": "username",
+            "message": "an account named 'ann' already exists",
+            "conflict": True,
+        }
+    ],
+    422: [
+        {
+            "line": 2,
+            "column": "email",
+            "message": "value is not a valid email address: An email address must have an @-sign.",
+            "conflict": False,
+        },
+        {
+            "line": 3,
+            "column": "username",
+            "message": "'bob' is already on line 1 of this file",
+            "conflict": False,
+        },
+    ],
+}
 EXAMPLE_DETAILS = {
     400: "The request body is not valid JSON.",
     401: "A valid bearer token is required.",
@@ -76,20 +121,28 @@ EXAMPLE_DETAILS = {
 }
 
 
-def problem_response(status: int) -> dict[str, Any]:
-    """The OpenAPI response object for ``status``, with an example."""
+def problem_response(status: int, *, refused_import: bool = False) -> dict[str, Any]:
+    """The OpenAPI response object for ``status``, with an example; ``refused_import``: the
+    409 or 422 of an import, whose errors name rows."""
     example: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": EXAMPLE_DETAILS.get(status, HTTPStatus(status).phrase),
     }
-    if status == 422:
+    schema = "Problem"
+    if refused_import and status in IMPORT_EXAMPLE_ERRORS:
+        schema = "ImportProblem"
+        example["detail"] = (
+            f"{len(IMPORT_EXAMPLE_ERRORS[status])} row(s) refused; nothing was imported."
+        )
+        example["errors"] = IMPORT_EXAMPLE_ERRORS[status]
+    elif status == 422:
         example["errors"] = [{"field": "title", "message": "String should have at least 1 char"}]
     response: dict[str, Any] = {
         "description": HTTPStatus(status).phrase,
         "content": {
-            MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": example}
+            MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{schema}"}, "example": example}
         },
     }
     if status == 401:

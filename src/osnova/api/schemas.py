@@ -22,7 +22,7 @@ from pydantic import (
 
 from osnova import schemas
 from osnova.models import EMAIL_MAX, TOKEN_NAME_MAX, Role
-from osnova.schemas import Password
+from osnova.schemas import Password, refused
 from osnova.services import cursors
 from osnova.services.items import DEFAULT_LIMIT, MAX_LIMIT
 from osnova.services.tokens import DEFAULT_DAYS, MAX_DAYS
@@ -37,7 +37,7 @@ def _query_bool(value: Any) -> Any:
     """Query strings carry text: only ``true`` and ``false`` mean a boolean."""
     if isinstance(value, str):
         if value not in ("true", "false"):
-            raise ValueError("use true or false")
+            raise refused("use true or false")
         return value == "true"
     return value
 

@@ -110,8 +110,10 @@ def _caller_key() -> str:
     operation_id="importRows",
     description="The file is JSON rows, the `file` field of a multipart form, or a raw body "
     "(its format from `format`, else its media type: `text/csv`, `application/jsonl`). All "
-    "rows or none: a 422 lists the bad lines and nothing is written; a 409 when the only "
-    "problem is rows that clash with stored data. `dry_run=true` checks without writing. "
+    "rows or none: a 422 lists every problem of the file at once as `{line, column, message, "
+    "conflict}` (invalid rows, values repeated in the file, clashes with stored data) and "
+    "nothing is written; a 409 when the only problem is rows that clash with stored data. "
+    "`dry_run=true` checks without writing. "
     "Users: admins only; items: admins, or anyone for their own items. A file with more rows "
     "than the caller's cap is queued instead: the answer is 202 with the status URL in "
     "`Location` (see `GET /imports/jobs/{job_id}`).",
@@ -136,14 +138,10 @@ def import_rows(kind: str, query: ImportQuery) -> Response | tuple[Response, int
         )
     db.session.commit()
     if not report.ok:
-        errors = [
-            FieldError(f"line {e.line}" + (f", {e.column}" if e.column else ""), e.message)
-            for e in report.errors
-        ]
         return problem(
             import_refusal_status(report),
             f"{report.error_count} row(s) refused; nothing was imported.",
-            errors,
+            report.errors,
         )
     return jsonify(report.to_dict())
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from osnova.commands import accounts, server, tokens, transfer, worker
+from osnova.commands import accounts, server, static, tokens, transfer, worker
 
 COMMANDS: tuple[click.Command, ...] = (
     server.serve,
@@ -18,4 +18,5 @@ COMMANDS: tuple[click.Command, ...] = (
     tokens.tokens_group,
     *transfer.ALL,
     worker.worker,
+    static.collect_static,
 )

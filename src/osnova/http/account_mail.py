@@ -1,5 +1,5 @@
-"""Mail about accounts (confirm an address, reset a password, "already registered", email
-changes).
+"""Mail about accounts (confirm an address, reset a password, an admin's invitation,
+"already registered", email changes).
 
 Both doors queue these with the ``send_*`` functions, after their transaction commits; the
 background job ``account_mail`` then writes and sends them with ``deliver``, retried while the
@@ -34,6 +34,8 @@ log = logging.getLogger("osnova.mail")
 class AccountMail(StrEnum):
     VERIFY = "verify"
     RESET = "reset"
+    # An account an admin opened: the link chooses its first password.
+    INVITATION = "invitation"
     # "Forgot password": only the address is known; the job looks for its account.
     RESET_REQUESTED = "reset-requested"
     ALREADY_REGISTERED = "already-registered"
@@ -58,6 +60,10 @@ def send_verification(user: User) -> None:
 
 def send_reset_link(user: User) -> None:
     _queue(AccountMail.RESET, user_id=user.id)
+
+
+def send_invitation(user: User) -> None:
+    _queue(AccountMail.INVITATION, user_id=user.id)
 
 
 def send_reset_link_to_address(email: str) -> None:
@@ -143,7 +149,8 @@ def deliver(
             user = accounts.account_for_reset(session=session, email=email or "")
         else:
             user = session.get(User, user_id) if user_id is not None else None
-        if user is None or (mail_kind is AccountMail.RESET and not user.is_active):
+        needs_active = mail_kind in (AccountMail.RESET, AccountMail.INVITATION)
+        if user is None or (needs_active and not user.is_active):
             log.info("no mail to send", extra={"mail": kind})
             return
         mail = _WRITERS[mail_kind](user, job)
@@ -176,6 +183,21 @@ def _reset_link(user: User) -> tuple[str, str]:
         link=external_url("auth.reset_link", token=token),
     )
     return gettext("Reset your password"), body
+
+
+def _invitation(user: User) -> tuple[str, str]:
+    token = account_links.make_invitation_token(secret_key=signing_key(), user=user)
+    body = gettext(
+        "Hello %(name)s,\n\nan administrator opened an osnova account for you: your username "
+        "is %(username)s. To start, choose your password by opening this link (valid for "
+        "%(days)s days):\n\n%(link)s\n\nIf you did not expect this, ignore this message; "
+        "nobody can sign in to the account until a password is chosen.\n",
+        name=user.display_name,
+        username=user.username,
+        days=current_settings().invitation_link_days,
+        link=external_url("auth.invitation_link", token=token),
+    )
+    return gettext("You are invited to osnova"), body
 
 
 def _already_registered(user: User) -> tuple[str, str]:
@@ -293,6 +315,7 @@ _WRITERS: dict[AccountMail, Callable[[User, Job], Mail | None]] = {
     AccountMail.VERIFY: _to_account(_verification),
     AccountMail.RESET: _to_account(_reset_link),
     AccountMail.RESET_REQUESTED: _to_account(_reset_link),
+    AccountMail.INVITATION: _to_account(_invitation),
     AccountMail.ALREADY_REGISTERED: _to_account(_already_registered),
     AccountMail.EMAIL_CHANGE_CONFIRM: _confirm_new_address,
     AccountMail.EMAIL_CHANGE_NOTICE: _change_notice,

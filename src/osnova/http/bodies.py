@@ -11,12 +11,14 @@ sets before it reads a body.
 
 from __future__ import annotations
 
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
+
+from osnova.http import nul
 
 
 class BodyLimitStream(LimitedStream):
@@ -34,7 +36,8 @@ class BodyLimitStream(LimitedStream):
 
 
 class BoundedRequest(Request):
-    """Flask's request, whose body stream enforces ``max_content_length`` to the byte."""
+    """Flask's request, whose body stream enforces ``max_content_length`` to the byte, and
+    whose form and JSON body hold no NUL character (``http/nul.py``)."""
 
     _upload_files: list[IO[bytes]] | None = None
 
@@ -77,3 +80,10 @@ class BoundedRequest(Request):
             for file in self._upload_files or ():
                 file.close()
             raise
+        nul.check_form(self.form, (file.filename for file in self.files.values()))
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        document = super().get_json(force=force, silent=silent, cache=cache)
+        if document is not None:
+            nul.check_json(self.get_data(cache=True) if cache else None, document)
+        return document

@@ -12,9 +12,13 @@ from http import HTTPStatus
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from osnova.database import is_unavailable
 from osnova.errors import (
     Conflict,
     DomainError,
@@ -47,6 +51,7 @@ TITLES = {
     422: lazy_gettext("Invalid input"),
     429: lazy_gettext("Too many requests"),
     500: lazy_gettext("Something went wrong"),
+    503: lazy_gettext("Briefly unavailable"),
 }
 DESCRIPTIONS = {
     400: lazy_gettext("The request could not be understood."),
@@ -56,7 +61,10 @@ DESCRIPTIONS = {
     413: lazy_gettext("What you sent is too large."),
     429: lazy_gettext("Too many requests. Wait a little and try again."),
     500: lazy_gettext("The error was recorded. Please try again later."),
+    503: lazy_gettext("The site cannot reach its database just now. Please try again shortly."),
 }
+# When a client may try again after the database was unreachable (seconds).
+UNAVAILABLE_RETRY_AFTER = 5
 KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate")
 
 
@@ -139,10 +147,19 @@ def handle_domain_error(error: DomainError) -> Response:
     )
 
 
-def handle_unexpected(_error: Exception) -> Response:
-    """The 500 answer. Flask has logged the exception already (``Flask.log_exception``, one
-    record with the traceback and, through the log filter, the request id)."""
-    db.session.rollback()
+def handle_unexpected(error: InternalServerError) -> Response:
+    """The 500 answer, or 503 when the database (or Redis, for a rate limit) was out of reach:
+    a load balancer then tries another host, and a client may try again. Flask has logged the
+    exception already (``Flask.log_exception``, one record with the traceback and, through the
+    log filter, the request id)."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session().invalidate()  # the connection broke; the next request takes a new one
+    original = error.original_exception or error
+    if is_unavailable(original) or isinstance(original, RedisConnectionError | RedisTimeoutError):
+        headers = Headers({"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
+        return error_response(503, str(DESCRIPTIONS[503]), headers)
     return error_response(500, str(DESCRIPTIONS[500]))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, g, jsonify
 
 from osnova.errors import FieldError
+from osnova.services.transfer.report import RowError
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -16,7 +17,7 @@ MEDIA_TYPE = "application/problem+json"
 def problem(
     status: int,
     detail: str | None = None,
-    errors: Iterable[FieldError] = (),
+    errors: Iterable[FieldError | RowError] = (),
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """A problem+json response; a 500 names the request id instead of any traceback."""
@@ -27,7 +28,11 @@ def problem(
         "status": status,
         "detail": detail or title,
     }
-    field_errors = [{"field": e.field, "message": e.message} for e in errors]
+    # A refused import names rows: {line, column, message, conflict}, as its report does.
+    field_errors = [
+        e.to_dict() if isinstance(e, RowError) else {"field": e.field, "message": e.message}
+        for e in errors
+    ]
     if field_errors:
         body["errors"] = field_errors
     if status >= 500:

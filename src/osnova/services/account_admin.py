@@ -1,4 +1,5 @@
-"""What account managers do to other accounts: list, email, roles, activation, deletion.
+"""What account managers do to other accounts: invite, list, email, roles, activation,
+deletion.
 
 Every function checks the actor's right itself, and the last active admin can be neither
 demoted, deactivated nor deleted, so a site never locks its operators out.
@@ -12,10 +13,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from osnova.config import Settings
+from osnova.database import utcnow
 from osnova.errors import Conflict, NotFound, PermissionDenied
 from osnova.i18n import N_
-from osnova.models import USERNAME_MAX, Item, Role, User
-from osnova.schemas import AccountAdminUpdate
+from osnova.models import USERNAME_MAX, ApiToken, Item, RememberedDevice, Role, User
+from osnova.schemas import AccountAdminUpdate, AccountInvite, UserCreate
 from osnova.services import (
     accounts,
     audit,
@@ -39,6 +41,30 @@ def count_active_admins(*, session: Session) -> int:
 def _require_account_manager(actor: User) -> None:
     if not policy.can(actor, policy.Permission.MANAGE_ACCOUNTS):
         raise PermissionDenied(N_("You are not allowed to manage accounts."))
+
+
+def invite_account(
+    *,
+    session: Session,
+    settings: Settings,
+    actor: User,
+    invite: AccountInvite,
+    remote_addr: str | None,
+) -> User:
+    """Open an account without a password; the door then mails the invitation whose link
+    lets the person choose one. A taken username or email is a Conflict."""
+    _require_account_manager(actor)
+    data = UserCreate(username=invite.username, email=invite.email, full_name=invite.full_name)
+    user = accounts.create_user(session=session, settings=settings, data=data, role=invite.role)
+    audit.record(
+        session=session,
+        action="account.invite",
+        actor=actor,
+        target=f"user:{user.id}",
+        remote_addr=remote_addr,
+        details={"username": user.username, "role": user.role},
+    )
+    return user
 
 
 def _guard_last_admin(*, session: Session, user: User) -> None:
@@ -166,6 +192,48 @@ def get_for_admin(*, session: Session, actor: User, username: str) -> User:
     if user is None:
         raise NotFound(N_("No such user."))
     return user
+
+
+@dataclass(frozen=True)
+class DeletionSummary:
+    """What deleting an account takes with it, for the page that asks first."""
+
+    items: int
+    images: int
+    live_tokens: int
+    remembered_devices: int
+    last_admin: bool
+
+
+def deletion_summary(*, session: Session, actor: User, user: User) -> DeletionSummary:
+    _require_account_manager(actor)
+    owned = select(func.count()).select_from(Item).where(Item.owner_id == user.id)
+    live = (
+        select(func.count())
+        .select_from(ApiToken)
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        )
+    )
+    devices = (
+        select(func.count())
+        .select_from(RememberedDevice)
+        .where(RememberedDevice.user_id == user.id)
+    )
+    last_admin = (
+        user.role == Role.ADMIN.value
+        and user.is_active
+        and count_active_admins(session=session) <= 1
+    )
+    return DeletionSummary(
+        items=session.scalar(owned) or 0,
+        images=session.scalar(owned.where(Item.image.is_not(None))) or 0,
+        live_tokens=session.scalar(live) or 0,
+        remembered_devices=session.scalar(devices) or 0,
+        last_admin=last_admin,
+    )
 
 
 def delete_user(

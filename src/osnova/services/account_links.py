@@ -1,11 +1,13 @@
-"""Signed, expiring, single-use links for password reset, email verification and email changes.
+"""Signed, expiring, single-use links for password reset, invitations, email verification and
+email changes.
 
 No table is needed: a reset token carries a fingerprint of the current password hash, so it
-dies once the password changes; a verification token names the email it verifies and dies
-once that email is verified. An email change's links carry a fingerprint of the pending
-address and the moment it was asked for: the confirmation link dies once the change is
-confirmed, cancelled or asked for again; the cancel link, once it has been used (or the
-address changed again). Neither shows the new address in the URL.
+dies once the password changes (an invitation is the same for an account without a password
+yet, under a salt of its own: it lives days, not minutes); a verification token names the
+email it verifies and dies once that email is verified. An email change's links carry a
+fingerprint of the pending address and the moment it was asked for: the confirmation link
+dies once the change is confirmed, cancelled or asked for again; the cancel link, once it
+has been used (or the address changed again). Neither shows the new address in the URL.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from osnova.i18n import N_
 from osnova.models import User
 
 RESET_SALT = "osnova.password-reset"
+INVITATION_SALT = "osnova.invitation"
 VERIFY_SALT = "osnova.email-verify"
 EMAIL_CHANGE_SALT = "osnova.email-change"
 EMAIL_CANCEL_SALT = "osnova.email-change-cancel"
@@ -40,6 +43,12 @@ def _password_fingerprint(user: User) -> str:
 
 def make_reset_token(*, secret_key: str, user: User) -> str:
     return _serializer(secret_key, RESET_SALT).dumps(
+        {"uid": user.id, "fp": _password_fingerprint(user)}
+    )
+
+
+def make_invitation_token(*, secret_key: str, user: User) -> str:
+    return _serializer(secret_key, INVITATION_SALT).dumps(
         {"uid": user.id, "fp": _password_fingerprint(user)}
     )
 
@@ -62,6 +71,17 @@ def user_for_reset_token(
     *, session: Session, secret_key: str, token: str, max_age_seconds: int
 ) -> User:
     payload = _load(secret_key, RESET_SALT, token, max_age_seconds)
+    user = _active_user(session, payload)
+    if payload.get("fp") != _password_fingerprint(user):
+        raise NotFound(INVALID_LINK)
+    return user
+
+
+def user_for_invitation_token(
+    *, session: Session, secret_key: str, token: str, max_age_seconds: int
+) -> User:
+    """The invited account, while it has not chosen a password with this link."""
+    payload = _load(secret_key, INVITATION_SALT, token, max_age_seconds)
     user = _active_user(session, payload)
     if payload.get("fp") != _password_fingerprint(user):
         raise NotFound(INVALID_LINK)

@@ -23,9 +23,10 @@ from osnova.schemas import AccountUpdate, UserCreate
 from osnova.security import hash_password, verify_password
 from osnova.services import audit, email_changes, remembered_devices, tokens
 from osnova.services.email_changes import EmailChange
-from osnova.services.passwords import PasswordOwner, check_new_password
+from osnova.services.passwords import PasswordOwner, check_new_password, password_problem
 
 USERNAME_TAKEN = N_("This username is taken.")
+WRONG_CURRENT_PASSWORD = N_("The current password is not correct.")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,41 @@ def _insert_user(*, session: Session, settings: Settings, data: UserCreate, role
     return user
 
 
+def registration_problems(
+    *,
+    session: Session,
+    settings: Settings,
+    username: str | None,
+    owner: PasswordOwner,
+    password: str,
+) -> list[FieldError]:
+    """Every reason the password rules and the stored accounts give against a registration,
+    found together, so a form shows a weak password and a taken username at once.
+
+    ``username`` is None when the schema refused it (then it is not looked up). A taken
+    email is never a problem here (see ``register``).
+    """
+    errors = []
+    problem = password_problem(password, owner=owner, min_score=settings.password_min_score)
+    if problem is not None:
+        errors.append(FieldError("password", problem))
+    if (
+        username is not None
+        and session.scalar(select(User.id).where(User.username == username)) is not None
+    ):
+        errors.append(FieldError("username", USERNAME_TAKEN))
+    return errors
+
+
+def refusal(errors: list[FieldError]) -> InvalidInput | Conflict:
+    """The error to raise for ``errors``: a Conflict when each is a clash with stored data
+    (a taken username), else InvalidInput listing them all."""
+    if all(error.message == USERNAME_TAKEN for error in errors):
+        return Conflict(errors[0].message, errors)
+    invalid = next(error for error in errors if error.message != USERNAME_TAKEN)
+    return InvalidInput(errors, invalid.message)
+
+
 def register(
     *, session: Session, settings: Settings, data: UserCreate, remote_addr: str | None
 ) -> Registration:
@@ -86,13 +122,15 @@ def register(
 
     A taken email is not reported: the caller answers as for a new account and mails the
     address's owner instead, so registration cannot probe which emails have accounts.
-    Usernames are public (profiles), so a taken one is reported.
+    Usernames are public (profiles), so a taken one is reported, with any password problem.
     """
     password = data.password or ""
     owner = PasswordOwner(username=data.username, email=data.email, full_name=data.full_name)
-    check_new_password(password, owner=owner, min_score=settings.password_min_score)
-    if session.scalar(select(User.id).where(User.username == data.username)) is not None:
-        raise Conflict(USERNAME_TAKEN, [FieldError("username", USERNAME_TAKEN)])
+    errors = registration_problems(
+        session=session, settings=settings, username=data.username, owner=owner, password=password
+    )
+    if errors:
+        raise refusal(errors)
     existing = session.scalar(select(User).where(User.email == data.email))
     if existing is not None:
         hash_password(settings, password)  # same cost as a real registration
@@ -108,6 +146,27 @@ def _set_password(*, session: Session, settings: Settings, user: User, password:
     tokens.revoke_all(session=session, user=user)
 
 
+def new_password_problems(
+    *, settings: Settings, user: User, password: str, field: str = "password"
+) -> list[FieldError]:
+    """Why ``user`` may not choose ``password`` (empty when they may), named on ``field``."""
+    problem = password_problem(password, owner=_owner(user), min_score=settings.password_min_score)
+    return [] if problem is None else [FieldError(field, problem)]
+
+
+def password_change_problems(
+    *, settings: Settings, user: User, current_password: str, new_password: str
+) -> list[FieldError]:
+    """A wrong current password and a weak new one, found together."""
+    errors = []
+    if not verify_password(settings, user.password_hash, current_password):
+        errors.append(FieldError("current_password", WRONG_CURRENT_PASSWORD))
+    errors += new_password_problems(
+        settings=settings, user=user, password=new_password, field="new_password"
+    )
+    return errors
+
+
 def change_password(
     *,
     session: Session,
@@ -119,15 +178,11 @@ def change_password(
 ) -> None:
     """Needs the current password; ends every session and remembered device, revokes API
     tokens (the door starts a new session for the browser that asked)."""
-    if not verify_password(settings, user.password_hash, current_password):
-        message = N_("The current password is not correct.")
-        raise InvalidInput([FieldError("current_password", message)], message)
-    check_new_password(
-        new_password,
-        owner=_owner(user),
-        min_score=settings.password_min_score,
-        field="new_password",
+    errors = password_change_problems(
+        settings=settings, user=user, current_password=current_password, new_password=new_password
     )
+    if errors:
+        raise InvalidInput(errors, errors[0].message)
     _set_password(session=session, settings=settings, user=user, password=new_password)
     audit.record(session=session, action="password.change", actor=user, remote_addr=remote_addr)
 
@@ -138,6 +193,20 @@ def reset_password(
     check_new_password(new_password, owner=_owner(user), min_score=settings.password_min_score)
     _set_password(session=session, settings=settings, user=user, password=new_password)
     audit.record(session=session, action="password.reset", actor=user, remote_addr=remote_addr)
+
+
+def accept_invitation(
+    *, session: Session, settings: Settings, user: User, new_password: str, remote_addr: str | None
+) -> None:
+    """The invited person's first password; the invitation reached their address, so it is
+    confirmed too."""
+    check_new_password(new_password, owner=_owner(user), min_score=settings.password_min_score)
+    _set_password(session=session, settings=settings, user=user, password=new_password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record(
+        session=session, action="account.invitation_accepted", actor=user, remote_addr=remote_addr
+    )
 
 
 def account_for_reset(*, session: Session, email: str) -> User | None:

@@ -71,10 +71,7 @@ def request_change(
     """
     if new_email == user.email:
         return None
-    if not current_password:
-        raise InvalidInput([FieldError("current_password", PASSWORD_NEEDED)], PASSWORD_NEEDED)
-    if not verify_password(settings, user.password_hash, current_password):
-        raise InvalidInput([FieldError("current_password", WRONG_PASSWORD)], WRONG_PASSWORD)
+    check_current_password(settings=settings, user=user, current_password=current_password)
     requested_at = utcnow()
     user.pending_email = new_email
     user.email_change_requested_at = requested_at
@@ -87,6 +84,17 @@ def request_change(
         details={"from": user.email, "to": new_email},
     )
     return EmailChange(user.id, user.email, new_email, requested_at)
+
+
+def check_current_password(*, settings: Settings, user: User, current_password: str | None) -> None:
+    """InvalidInput on ``current_password`` unless it is ``user``'s password.
+
+    A form whose new address is refused checks the password too, so both errors show at once.
+    """
+    if not current_password:
+        raise InvalidInput([FieldError("current_password", PASSWORD_NEEDED)], PASSWORD_NEEDED)
+    if not verify_password(settings, user.password_hash, current_password):
+        raise InvalidInput([FieldError("current_password", WRONG_PASSWORD)], WRONG_PASSWORD)
 
 
 def confirm_change(*, session: Session, user: User, remote_addr: str | None) -> EmailChange:

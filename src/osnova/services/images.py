@@ -84,19 +84,28 @@ def _reencode(picture: Image.Image, image_format: str) -> bytes:
     return out.getvalue()
 
 
-def store_image(*, session: Session, rules: ImageRules, upload: IO[bytes]) -> str:
-    """Check and store an uploaded image; the name to keep on the item (``items/<x>.png``).
-
-    Raises TooLarge above ``rules.max_bytes`` and InvalidInput for anything but a real
-    JPEG, PNG or WebP picture.
-    """
+def _read(upload: IO[bytes], rules: ImageRules) -> bytes:
     data = upload.read(rules.max_bytes + 1)
     if len(data) > rules.max_bytes:
         limit = rules.max_bytes // (1024 * 1024)
         raise TooLarge(N_("The image is larger than %(limit)s MiB."), {"limit": limit})
     if not data:
         raise _refuse(N_("The file is empty."))
-    picture = _decode(data)
+    return data
+
+
+def check_image(*, rules: ImageRules, upload: IO[bytes]) -> None:
+    """Raise what ``store_image`` would raise for ``upload``, storing nothing."""
+    _decode(_read(upload, rules))
+
+
+def store_image(*, session: Session, rules: ImageRules, upload: IO[bytes]) -> str:
+    """Check and store an uploaded image; the name to keep on the item (``items/<x>.png``).
+
+    Raises TooLarge above ``rules.max_bytes`` and InvalidInput for anything but a real
+    JPEG, PNG or WebP picture.
+    """
+    picture = _decode(_read(upload, rules))
     image_format = str(picture.format or "")
     encoded = _reencode(picture, image_format)
     name = f"{SUBDIR}/{secrets.token_urlsafe(18)}.{FORMATS[image_format]}"

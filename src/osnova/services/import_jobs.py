@@ -39,7 +39,7 @@ class Progress:
 
 
 def spool_folder(settings: Settings) -> Path:
-    return settings.instance_dir.resolve() / "import-jobs"
+    return settings.resolved_spool_dir()
 
 
 def row_cap(settings: Settings, actor: policy.Actor) -> int:

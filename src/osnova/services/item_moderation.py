@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from osnova.database import MAX_ROW_ID
 from osnova.models import USERNAME_MAX, Item, User
 from osnova.services import audit, cursors, images, items, keyset, policy
-from osnova.services.search import item_matches
+from osnova.services.search import item_matches, owner_id_for_join
 
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
 
@@ -108,8 +108,17 @@ def list_items(
 
 
 def _filtered(session: Session, filters: ItemFilter) -> Select[*tuple[Any, ...]] | None:
-    """The list's query, or None when it cannot match anything (an unknown owner)."""
-    query = select(*COLUMNS).join(Item.owner)
+    """The list's query, or None when it cannot match anything (an unknown owner, a search
+    without a match)."""
+    how = None
+    if filters.q:
+        condition, how = item_matches(filters.q, session)
+        if how is None:
+            return None
+    dialect = session.get_bind().dialect.name
+    query = select(*COLUMNS).join(User, User.id == owner_id_for_join(dialect, how))
+    if how is not None:
+        query = query.where(condition)
     if filters.owner:
         owner_id = session.scalar(
             select(User.id).where(User.username == filters.owner.strip().lower()[:USERNAME_MAX])
@@ -117,8 +126,6 @@ def _filtered(session: Session, filters: ItemFilter) -> Select[*tuple[Any, ...]]
         if owner_id is None:
             return None
         query = query.where(Item.owner_id == owner_id)
-    if filters.q:
-        query = query.where(item_matches(filters.q, session.get_bind().dialect.name))
     if filters.is_public is not None:
         query = query.where(Item.is_public.is_(filters.is_public))
     if filters.has_image is not None:

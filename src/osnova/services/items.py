@@ -7,11 +7,12 @@ paginated newest first, so a deep page costs what the first one costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from typing import IO, Any
 
-from sqlalchemy import Select, func, select, union_all
+from sqlalchemy import Integer, Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from osnova.errors import NotFound
@@ -20,7 +21,14 @@ from osnova.models import Item, User
 from osnova.schemas import ItemCreate, ItemUpdate
 from osnova.services import audit, cursors, images, policy
 from osnova.services.policy import Actor
-from osnova.services.search import item_matches, public_only
+from osnova.services.search import (
+    Matching,
+    how_many,
+    match_text,
+    matches,
+    owner_id_for_join,
+    public_only,
+)
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 ITEM_NOT_FOUND = N_("There is no such item.")
@@ -64,6 +72,11 @@ LISTED_COLUMNS = (
     User.full_name,
 )
 NEWEST_FIRST = (Item.created_at.desc(), Item.id.desc())
+_ONE_ITEM = (
+    select(*LISTED_COLUMNS, Item.owner_id, User.is_active)
+    .join(Item.owner)
+    .where(Item.id == bindparam("item_id"))
+)
 
 
 def create_item(
@@ -91,6 +104,19 @@ def get_item(*, session: Session, actor: Actor | None, item_id: int) -> Item:
     """The item if ``actor`` may see it; NotFound otherwise (also for a private one)."""
     item = session.get(Item, item_id, options=[joinedload(Item.owner)])
     if item is None or not policy.can_view_item(actor, item):
+        raise NotFound(ITEM_NOT_FOUND)
+    return item
+
+
+def view_item(*, session: Session, actor: Actor | None, item_id: int) -> ListedItem:
+    """``get_item`` as a list row: the same rule, read as columns without ORM objects, for
+    the API's answer to one item (ORM loading was two fifths of that request)."""
+    row = session.connection().execute(_ONE_ITEM, {"item_id": item_id}).first()
+    if row is None:
+        raise NotFound(ITEM_NOT_FOUND)
+    *columns, owner_id, owner_is_active = row
+    item = ListedItem(*columns)
+    if not policy.can_view(actor, item.is_public, owner_is_active, owner_id):
         raise NotFound(ITEM_NOT_FOUND)
     return item
 
@@ -167,47 +193,84 @@ def list_items(
     Without ``owner`` only public items of active accounts are listed. With ``owner``, the
     owner themselves, moderators and admins also see that owner's private items.
     """
-    limit = max(1, min(limit, MAX_LIMIT))
-    query = select(*LISTED_COLUMNS).join(Item.owner)
     dialect = session.get_bind().dialect.name
-    public = (public_only(bool(q), dialect), User.is_active.is_(True))
+    params: dict[str, Any] = {"limit": max(1, min(limit, MAX_LIMIT)) + 1}
+    public = True
     if owner is not None:
         owner_user = session.scalar(select(User).where(User.username == owner.strip().lower()))
         if owner_user is None:
             return ItemPage([], None, 0 if include_total else None)
-        query = query.where(Item.owner_id == owner_user.id)
-        if not policy.can_see_private_items_of(actor, owner_user):
-            query = query.where(*public)
-    else:
-        query = query.where(*public)
+        params["owner_id"] = owner_user.id
+        public = not policy.can_see_private_items_of(actor, owner_user)
+    search: Matching | None = None
     if q:
-        query = query.where(item_matches(q, dialect))
-    total = _count(session, query) if include_total else None
+        params["match"] = match_text(q, dialect)
+        if params["match"] is not None:
+            search = how_many(session, dialect, params["match"])
+        if search is None:
+            return ItemPage([], None, 0 if include_total else None)
+    shape = _Shape(dialect, owner is not None, public, search, bool(cursor))
+    # A count reads every match whatever their number: from the index, as for a few.
+    counted = replace(shape, search=Matching.FEW if search else None)
+    total = _count(session, _filtered(counted), params) if include_total else None
     if cursor:
-        query = _after(query, cursors.decode(cursor), limit + 1)
-    else:
-        query = query.order_by(*NEWEST_FIRST).limit(limit + 1)
+        position = cursors.decode(cursor)
+        params |= {"after_time": position.created_at, "after_id": position.id}
     # Core rows through the session's connection: no ORM state is built for a list.
-    rows = [ListedItem(*row) for row in session.connection().execute(query)]
+    rows = [ListedItem(*row) for row in session.connection().execute(_page(shape), params)]
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
+    if len(rows) >= params["limit"]:
+        rows = rows[:-1]
         next_cursor = cursors.encode(rows[-1].created_at, rows[-1].id)
     return ItemPage(rows, next_cursor, total)
 
 
-def _after(
-    query: Select[*tuple[Any, ...]], position: cursors.Position, limit: int
-) -> Select[*tuple[Any, ...]]:
-    """The first ``limit`` rows of ``query`` after ``position``, newest first.
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a list's statement depends on; the values themselves are bound parameters."""
 
-    Two index seeks joined: the rows sharing the position's timestamp with smaller ids, then
-    the older rows. A single ``created_at < t OR (created_at = t AND id < i)`` is not one
-    range for SQLite's planner, which then walks every row sharing the timestamp (an import
-    gives thousands the same one): page 250 took 40 times as long as page 1.
+    dialect: str
+    owner: bool
+    public: bool
+    search: Matching | None
+    after: bool
+
+
+@cache
+def _filtered(shape: _Shape) -> Select[*tuple[Any, ...]]:
+    """The rows a list of this shape may show, in no order.
+
+    Built once per shape and reused: composing the statement cost three times as much as
+    running it (0.5 ms of a 0.8 ms first page on SQLite).
     """
-    same_time = query.where(Item.created_at == position.created_at, Item.id < position.id)
-    older = query.where(Item.created_at < position.created_at)
+    owner_id = owner_id_for_join(shape.dialect, shape.search)
+    query = select(*LISTED_COLUMNS).join(User, User.id == owner_id)
+    if shape.owner:
+        query = query.where(Item.owner_id == bindparam("owner_id"))
+    if shape.public:
+        few = shape.search is Matching.FEW
+        query = query.where(public_only(few, shape.dialect), User.is_active.is_(True))
+    if shape.search is not None:
+        query = query.where(matches(shape.dialect, bindparam("match"), shape.search))
+    return query
+
+
+@cache
+def _page(shape: _Shape) -> Select[*tuple[Any, ...]]:
+    """One page of ``_filtered(shape)``, newest first: the first, or the one after a position.
+
+    After a position it is two index seeks joined: the rows sharing the position's timestamp
+    with smaller ids, then the older rows. A single ``created_at < t OR (created_at = t AND
+    id < i)`` is not one range for SQLite's planner, which then walks every row sharing the
+    timestamp (an import gives thousands the same one): page 250 took 40 times as long as
+    page 1.
+    """
+    query, limit = _filtered(shape), bindparam("limit", type_=Integer())
+    if not shape.after:
+        return query.order_by(*NEWEST_FIRST).limit(limit)
+    after_time = bindparam("after_time", type_=Item.created_at.type)
+    same_time = query.where(Item.created_at == after_time, Item.id < bindparam("after_id"))
+    older = query.where(Item.created_at < after_time)
     both = union_all(
         *(
             part.order_by(*NEWEST_FIRST).limit(limit).subquery().select()
@@ -217,8 +280,8 @@ def _after(
     return select(both).order_by(both.c.created_at.desc(), both.c.id.desc()).limit(limit)
 
 
-def _count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+def _count(session: Session, query: Select[*tuple[Any, ...]], params: dict[str, Any]) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery()), params) or 0
 
 
 def list_newest_public(*, session: Session, limit: int = DEFAULT_LIMIT) -> list[ListedItem]:

@@ -76,9 +76,14 @@ def _is_self(actor: Actor | None, user_id: int) -> bool:
 def can_view_item(actor: Actor | None, item: Item) -> bool:
     """Public items of active accounts are for everyone; the rest for the owner, moderators
     and admins."""
-    if item.is_public and item.owner.is_active:
+    return can_view(actor, item.is_public, item.owner.is_active, item.owner_id)
+
+
+def can_view(actor: Actor | None, is_public: bool, owner_is_active: bool, owner_id: int) -> bool:
+    """``can_view_item`` for an item read as columns, not as an object."""
+    if is_public and owner_is_active:
         return True
-    return _is_self(actor, item.owner_id) or _sees_everything(actor)
+    return _is_self(actor, owner_id) or _sees_everything(actor)
 
 
 def can_see_private_items_of(actor: Actor | None, owner: User) -> bool:

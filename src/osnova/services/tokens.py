@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from osnova.database import MAX_ROW_ID, utcnow
@@ -82,6 +82,15 @@ def is_usable(token: ApiToken, now: datetime) -> bool:
     return token.expires_at is None or token.expires_at > now
 
 
+# Built once: every call authenticated by a token runs it, and composing it cost more than
+# running it.
+_TOKEN_BY_HASH = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("digest"))
+    .options(joinedload(ApiToken.user))
+)
+
+
 def authenticate(*, session: Session, secret: str) -> ApiToken | None:
     """The live token for ``secret``, or None (unknown, expired, revoked, inactive owner).
 
@@ -90,9 +99,7 @@ def authenticate(*, session: Session, secret: str) -> ApiToken | None:
     if not secret.startswith(PREFIX) or len(secret) > MAX_SECRET_LENGTH:
         return None
     digest = hash_secret(secret)
-    token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest).options(joinedload(ApiToken.user))
-    )
+    token = session.scalar(_TOKEN_BY_HASH, {"digest": digest})
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     now = utcnow()

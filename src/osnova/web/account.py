@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from osnova.errors import Conflict, InvalidInput
@@ -17,11 +16,14 @@ from osnova.schemas import EmailChange, ProfileUpdate
 from osnova.services import accounts, email_changes, remembered_devices, tokens
 from osnova.web.forms import ActionForm, ChangePasswordForm, EmailForm, ProfileForm, TokenForm
 from osnova.web.helpers import (
+    checked,
     device_label,
+    has_errors,
     login_required,
     remote_addr,
     show_errors,
     signed_in_user,
+    submitted,
 )
 from osnova.web.items import owner_items_page
 from osnova.web.sessions import remembered_device_id, start_session, stop_remembering_here
@@ -69,12 +71,9 @@ def index() -> tuple[str, int]:
 @login_required
 def update_profile() -> Response | tuple[str, int]:
     form = ProfileForm()
-    if form.validate_on_submit():
-        try:
-            data = ProfileUpdate(full_name=form.full_name.data or "")
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
+    if submitted(form):
+        data = checked(form, ProfileUpdate, {"full_name": form.full_name.data or ""})
+        if data is not None and not has_errors(form):
             accounts.update_profile(
                 session=db.session(), user=signed_in_user(), full_name=data.full_name
             )
@@ -89,22 +88,33 @@ def update_profile() -> Response | tuple[str, int]:
 def change_email() -> Response | tuple[str, int]:
     """Ask for a new address: it takes effect once its owner follows the link mailed to it."""
     form = EmailForm()
-    if form.validate_on_submit():
+    if submitted(form):
         user = signed_in_user()
+        data = checked(form, EmailChange, {"email": form.email.data or ""})
+        change: email_changes.EmailChange | None = None
         try:
-            data = EmailChange(email=form.email.data or "")
             with password_checked(user):
-                change = email_changes.request_change(
-                    session=db.session(),
-                    settings=current_settings(),
-                    user=user,
-                    new_email=data.email,
-                    current_password=form.current_password.data,
-                    remote_addr=remote_addr(),
-                )
-        except (ValidationError, InvalidInput, Conflict) as error:
+                if data is None or has_errors(form):
+                    # The address is refused; the password is still checked, so that both
+                    # errors show now rather than one after the other.
+                    if form.current_password.data:
+                        email_changes.check_current_password(
+                            settings=current_settings(),
+                            user=user,
+                            current_password=form.current_password.data,
+                        )
+                else:
+                    change = email_changes.request_change(
+                        session=db.session(),
+                        settings=current_settings(),
+                        user=user,
+                        new_email=data.email,
+                        current_password=form.current_password.data,
+                        remote_addr=remote_addr(),
+                    )
+        except (InvalidInput, Conflict) as error:
             show_errors(form, error)
-        else:
+        if not has_errors(form):
             db.session.commit()
             if change is None:
                 flash(gettext("This is already your email address."), "success")
@@ -140,29 +150,42 @@ def withdraw_email_change() -> Response:
 @login_required
 def change_password() -> Response | tuple[str, int]:
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(
-                session=db.session(),
-                settings=current_settings(),
-                user=signed_in_user(),
-                current_password=form.current_password.data or "",
-                new_password=form.new_password.data or "",
-                remote_addr=remote_addr(),
-            )
-        except InvalidInput as error:
-            show_errors(form, error)
-        else:
-            start_session(signed_in_user())  # this browser stays signed in; all others are out
-            db.session.commit()
-            flash(
-                gettext(
-                    "Your password is changed. Other sessions are signed out and remembered "
-                    "devices forgotten."
+    if submitted(form):
+        current_password = form.current_password.data or ""
+        new_password = form.new_password.data or ""
+        if has_errors(form):
+            show_errors(
+                form,
+                accounts.password_change_problems(
+                    settings=current_settings(),
+                    user=signed_in_user(),
+                    current_password=current_password,
+                    new_password=new_password,
                 ),
-                "success",
             )
-            return redirect(url_for("account.index"))
+        else:
+            try:
+                accounts.change_password(
+                    session=db.session(),
+                    settings=current_settings(),
+                    user=signed_in_user(),
+                    current_password=current_password,
+                    new_password=new_password,
+                    remote_addr=remote_addr(),
+                )
+            except InvalidInput as error:
+                show_errors(form, error)
+            else:
+                start_session(signed_in_user())  # this browser stays signed in; others are out
+                db.session.commit()
+                flash(
+                    gettext(
+                        "Your password is changed. Other sessions are signed out and "
+                        "remembered devices forgotten."
+                    ),
+                    "success",
+                )
+                return redirect(url_for("account.index"))
     return _page(password=form)
 
 

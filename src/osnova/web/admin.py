@@ -1,4 +1,6 @@
-"""Admin pages for accounts: search, email, roles, activation, reset links."""
+"""Admin pages for accounts: the list (search, filters, order, keyset pages) and the changes
+made on its rows: email, role, activation, a reset link. Inviting, deleting and bulk actions
+are in ``admin_accounts``."""
 
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from osnova.extensions import db
 from osnova.http.account_mail import send_admin_email_change, send_reset_link
 from osnova.models import Role, User
 from osnova.schemas import AccountAdminUpdate, RoleChange
-from osnova.services import account_admin, accounts, policy
+from osnova.services import account_admin, account_bulk, account_list, accounts, policy
+from osnova.services.account_list import AccountFilter
+from osnova.web.admin_forms import AccountFilterForm, ReturnForm
 from osnova.web.forms import ActionForm, ActiveForm, AdminEmailForm, RoleForm
-from osnova.web.helpers import login_required, remote_addr, signed_in_user
+from osnova.web.helpers import login_required, remote_addr, safe_next, signed_in_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,23 +58,37 @@ def _user_or_404(user_id: int) -> User:
 @bp.get("/users")
 @admin_required
 def users() -> str:
-    q = request.args.get("q", "")
-    page = account_admin.list_users(
-        session=db.session(), actor=signed_in_user(), q=q, after=request.args.get("after")
+    filters = AccountFilterForm()
+    filters.validate()
+    chosen = AccountFilter(
+        q=filters.value("q") or "",
+        role=filters.chosen_role(),
+        is_active=filters.yes_no("active"),
+        verified=filters.yes_no("verified"),
+        order=filters.order(),
     )
+    cursor = request.args.get("cursor") or None
+    page = account_list.list_accounts(
+        session=db.session(), actor=signed_in_user(), filters=chosen, cursor=cursor
+    )
+    kept = filters.query_args()
     return render_template(
         "admin/users.html",
+        filters=filters,
         page=page,
-        q=q,
-        role_form=RoleForm(),
-        email_form=AdminEmailForm(),
-        action_form=ActionForm(),
+        first_page=url_for("admin.users", **kept) if cursor else None,
+        next_page=(
+            url_for("admin.users", **kept, cursor=page.next_cursor) if page.next_cursor else None
+        ),
+        here=request.full_path if request.query_string else request.path,
+        action_form=ReturnForm(formdata=None),
         roles=list(Role),
     )
 
 
 def _back() -> Response:
-    return redirect(url_for("admin.users", q=request.args.get("q", "")))
+    """To the list as it was: its filters and page travel in ``next``."""
+    return redirect(safe_next(request.form.get("next"), url_for("admin.users")))
 
 
 @bp.post("/users/<id:user_id>/role")
@@ -108,7 +126,13 @@ def change_email(user_id: int) -> Response:
     form = AdminEmailForm()
     user = _user_or_404(user_id)
     if not form.validate_on_submit():
-        flash(gettext("The form expired. Please try again."), "error")
+        # An over-long address is named as such (the input has no maxlength to cut it).
+        flash(
+            str(form.email.errors[0])
+            if form.email.errors
+            else gettext("The form expired. Please try again."),
+            "error",
+        )
         return _back()
     try:
         changes = AccountAdminUpdate(email=form.email.data)
@@ -168,7 +192,19 @@ def change_active(user_id: int) -> Response:
 @admin_required
 def send_reset(user_id: int) -> Response:
     user = _user_or_404(user_id)
-    if ActionForm().validate_on_submit() and user.is_active:
-        send_reset_link(user)
-        flash(gettext("A reset link was sent to %(email)s.", email=user.email), "success")
+    if not ActionForm().validate_on_submit():
+        flash(gettext("The form expired. Please try again."), "error")
+        return _back()
+    sent = account_bulk.reset_link_recipients(
+        session=db.session(), actor=signed_in_user(), user_ids=[user.id], remote_addr=remote_addr()
+    )
+    db.session.commit()
+    for recipient in sent.done:
+        send_reset_link(recipient)
+        flash(gettext("A reset link was sent to %(email)s.", email=recipient.email), "success")
+    for skipped, reason in sent.skipped:
+        flash(
+            gettext("Skipped %(name)s: %(reason)s", name=skipped.username, reason=gettext(reason)),
+            "error",
+        )
     return _back()

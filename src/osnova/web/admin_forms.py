@@ -9,10 +9,19 @@ from typing import Any
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SearchField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 
-from osnova.models import TITLE_MAX, USERNAME_MAX, JobStatus
+from osnova.models import EMAIL_MAX, FULL_NAME_MAX, TITLE_MAX, USERNAME_MAX, JobStatus, Role
+from osnova.services.account_list import SEARCH_MAX, AccountOrder
 from osnova.services.audit_trail import ACTION_MAX, TARGET_MAX
 from osnova.services.item_moderation import ItemOrder
 from osnova.services.token_admin import TokenState
@@ -99,6 +108,50 @@ class ItemFilterForm(FilterForm):
         return ItemOrder(self.value("sort") or ItemOrder.NEWEST.value)
 
 
+ROLE_CHOICES = (
+    (Role.USER.value, _l("user")),
+    (Role.MODERATOR.value, _l("moderator")),
+    (Role.ADMIN.value, _l("admin")),
+)
+
+
+class AccountFilterForm(FilterForm):
+    q = SearchField(_l("Username, email or name"), validators=[Length(max=SEARCH_MAX)])
+    role = SelectField(_l("Role"), choices=_choices(ANY, *ROLE_CHOICES), default="")
+    active = SelectField(
+        _l("Status"),
+        choices=_choices(ANY, ("yes", _l("active")), ("no", _l("deactivated"))),
+        default="",
+    )
+    verified = SelectField(
+        _l("Email"),
+        choices=_choices(ANY, ("yes", _l("confirmed")), ("no", _l("not confirmed"))),
+        default="",
+    )
+    sort = SelectField(
+        _l("Order"),
+        choices=_choices(
+            (AccountOrder.NEWEST.value, _l("Newest first")),
+            (AccountOrder.OLDEST.value, _l("Oldest first")),
+            (AccountOrder.USERNAME.value, _l("Username A to Z")),
+            (AccountOrder.USERNAME_DESC.value, _l("Username Z to A")),
+            (AccountOrder.LAST_SIGN_IN.value, _l("Last sign-in")),
+        ),
+        default=AccountOrder.NEWEST.value,
+    )
+
+    def yes_no(self, name: str) -> bool | None:
+        chosen = self.value(name)
+        return None if chosen is None else chosen == "yes"
+
+    def chosen_role(self) -> Role | None:
+        chosen = self.value("role")
+        return None if chosen is None else Role(chosen)
+
+    def order(self) -> AccountOrder:
+        return AccountOrder(self.value("sort") or AccountOrder.NEWEST.value)
+
+
 class TokenFilterForm(FilterForm):
     user = StringField(_l("Account (username)"), validators=[Length(max=USERNAME_MAX)])
     state = SelectField(_l("State"), choices=_choices(ANY, *STATE_LABELS.items()), default="")
@@ -132,3 +185,18 @@ class BulkConfirmForm(ReturnForm):
     """The second step of a bulk action: the chosen rows travel again, as hidden fields."""
 
     confirmed = HiddenField()
+
+
+class AccountBulkForm(BulkConfirmForm):
+    """A bulk action on accounts: which one travels with the rows (the pressed button)."""
+
+    action = HiddenField()
+
+
+class InviteForm(ReturnForm):
+    """A new account from the console; AccountInvite (pydantic) validates the values."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=USERNAME_MAX)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    full_name = StringField(_l("Full name (optional)"), validators=[Length(max=FULL_NAME_MAX)])
+    role = SelectField(_l("Role"), choices=_choices(*ROLE_CHOICES), default=Role.USER.value)

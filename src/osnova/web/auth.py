@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from osnova.errors import Conflict, InvalidInput, NotFound
@@ -23,6 +22,7 @@ from osnova.models import User
 from osnova.schemas import UserCreate
 from osnova.services import account_links, accounts, email_changes, sign_in
 from osnova.services.email_changes import CancelOutcome
+from osnova.services.passwords import PasswordOwner
 from osnova.services.sign_in import InvalidCredentials
 from osnova.web.forms import (
     ActionForm,
@@ -31,7 +31,16 @@ from osnova.web.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from osnova.web.helpers import remote_addr, safe_next, show_errors, signed_in_user
+from osnova.web.helpers import (
+    checked,
+    has_errors,
+    remote_addr,
+    safe_next,
+    show_errors,
+    signed_in_user,
+    submitted,
+    valid_values,
+)
 from osnova.web.sessions import end_session, start_session, stop_remembering_here
 
 bp = Blueprint("auth", __name__)
@@ -47,37 +56,61 @@ def register() -> str | Response:
     if not current_settings().registration_open:
         abort(403, gettext("Registration is closed."))
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            data = UserCreate(
-                username=form.username.data or "",
-                email=form.email.data or "",
-                full_name=form.full_name.data or "",
-                password=form.password.data or "",
-            )
-            outcome = accounts.register(
-                session=db.session(),
-                settings=current_settings(),
-                data=data,
-                remote_addr=remote_addr(),
-            )
-        except (ValidationError, InvalidInput, Conflict) as error:
-            show_errors(form, error)
+    if submitted(form):
+        values = {
+            "username": form.username.data or "",
+            "email": form.email.data or "",
+            "full_name": form.full_name.data or "",
+            "password": form.password.data or "",
+        }
+        data = checked(form, UserCreate, values)
+        if data is None or has_errors(form):
+            _show_registration_problems(form, values)
         else:
-            db.session.commit()
-            if outcome.user is not None:
-                send_verification(outcome.user)
-            elif outcome.existing is not None:
-                send_already_registered(outcome.existing)
-            flash(
-                gettext(
-                    "We sent a confirmation link to %(email)s. You can sign in now.",
-                    email=data.email,
-                ),
-                "success",
-            )
-            return redirect(url_for("auth.login"))
+            try:
+                outcome = accounts.register(
+                    session=db.session(),
+                    settings=current_settings(),
+                    data=data,
+                    remote_addr=remote_addr(),
+                )
+            except (InvalidInput, Conflict) as error:
+                db.session.rollback()
+                show_errors(form, error)
+            else:
+                db.session.commit()
+                if outcome.user is not None:
+                    send_verification(outcome.user)
+                elif outcome.existing is not None:
+                    send_already_registered(outcome.existing)
+                flash(
+                    gettext(
+                        "We sent a confirmation link to %(email)s. You can sign in now.",
+                        email=data.email,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)
+
+
+def _show_registration_problems(form: RegisterForm, values: dict[str, str]) -> None:
+    """What the service would also refuse, found while other fields are wrong: a weak
+    password and a taken username show with the rest, not on the next submit."""
+    valid = valid_values(UserCreate, values)
+    owner = PasswordOwner(
+        username=valid.get("username", values["username"]),
+        email=valid.get("email", values["email"]),
+        full_name=valid.get("full_name", values["full_name"]),
+    )
+    problems = accounts.registration_problems(
+        session=db.session(),
+        settings=current_settings(),
+        username=valid.get("username"),
+        owner=owner,
+        password=values["password"],
+    )
+    show_errors(form, problems)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -135,15 +168,26 @@ def forgot_password() -> str | Response:
 
 
 RESET_TOKEN_KEY = "password_reset_token"  # noqa: S105 - a session key, not a secret
+# Set when the token in the session is an invitation's (an admin opened the account).
+INVITATION_KEY = "password_reset_is_invitation"
 
 
-def _reset_user(token: str) -> User:
-    """The account a reset token is for; an invalid, used or expired one is a 404 page."""
+def _reset_user(token: str, *, invitation: bool = False) -> User:
+    """The account a reset (or invitation) token is for; an invalid, used or expired one is a
+    404 page."""
+    settings = current_settings()
+    if invitation:
+        return account_links.user_for_invitation_token(
+            session=db.session(),
+            secret_key=signing_key(),
+            token=token,
+            max_age_seconds=settings.invitation_link_days * 86_400,
+        )
     return account_links.user_for_reset_token(
         session=db.session(),
         secret_key=signing_key(),
         token=token,
-        max_age_seconds=current_settings().reset_link_minutes * 60,
+        max_age_seconds=settings.reset_link_minutes * 60,
     )
 
 
@@ -154,6 +198,16 @@ def reset_link(token: str) -> Response:
     request line, log or Referer carries it."""
     _reset_user(token)
     session[RESET_TOKEN_KEY] = token
+    session.pop(INVITATION_KEY, None)
+    return redirect(url_for("auth.reset_password"))
+
+
+@bp.get("/password/invitation/<token>")
+def invitation_link(token: str) -> Response:
+    """An invitation's link: as a reset link, to the same form, with a welcome's wording."""
+    _reset_user(token, invitation=True)
+    session[RESET_TOKEN_KEY] = token
+    session[INVITATION_KEY] = True
     return redirect(url_for("auth.reset_password"))
 
 
@@ -163,25 +217,39 @@ def reset_password() -> str | Response:
     token = session.get(RESET_TOKEN_KEY)
     if not isinstance(token, str):
         raise NotFound(account_links.INVALID_LINK)
-    user = _reset_user(token)
+    invitation = session.get(INVITATION_KEY) is True
+    user = _reset_user(token, invitation=invitation)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(
-                session=db.session(),
-                settings=current_settings(),
-                user=user,
-                new_password=form.password.data or "",
-                remote_addr=remote_addr(),
+    if submitted(form):
+        new_password = form.password.data or ""
+        if has_errors(form):
+            show_errors(
+                form,
+                accounts.new_password_problems(
+                    settings=current_settings(), user=user, password=new_password
+                ),
             )
-        except InvalidInput as error:
-            show_errors(form, error)
         else:
-            end_session()
-            db.session.commit()
-            flash(gettext("Your password is changed. Sign in with the new one."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form)
+            choose = accounts.accept_invitation if invitation else accounts.reset_password
+            try:
+                choose(
+                    session=db.session(),
+                    settings=current_settings(),
+                    user=user,
+                    new_password=new_password,
+                    remote_addr=remote_addr(),
+                )
+            except InvalidInput as error:
+                show_errors(form, error)
+            else:
+                end_session()
+                db.session.commit()
+                if invitation:
+                    flash(gettext("Your password is set. Sign in to start."), "success")
+                else:
+                    flash(gettext("Your password is changed. Sign in with the new one."), "success")
+                return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, invitation=invitation, user=user)
 
 
 @bp.get("/email/verify/<token>")

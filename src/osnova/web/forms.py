@@ -2,7 +2,9 @@
 
 Length limits come from the same constants as the pydantic schemas; the full rules are
 applied by the schemas and services, whose errors are put back on the fields
-(see ``web.helpers.show_errors``).
+(see ``web.helpers.show_errors``). No input carries a ``maxlength`` attribute: a browser cuts
+pasted text to it without a word, and the cut text would be saved. Over-long input is
+refused by the server instead, with the limit in the message (``MaxLength``).
 """
 
 from __future__ import annotations
@@ -36,13 +38,22 @@ from osnova.schemas import CURRENT_PASSWORD_MAX, PASSWORD_MAX
 from osnova.services.transfer import Kind
 
 PASSWORDS_DIFFER = _l("The two passwords differ.")
+TOO_LONG = _l("Use at most %(max)d characters; this has %(length)d.")
+
+
+class MaxLength(Length):
+    """``Length(max=limit)`` without the ``maxlength`` attribute it would put on the input."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(max=limit, message=TOO_LONG)
+        self.field_flags: dict[str, object] = {}
 
 
 class RegisterForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=USERNAME_MAX)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
-    full_name = StringField(_l("Full name (optional)"), validators=[Length(max=FULL_NAME_MAX)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    username = StringField(_l("Username"), validators=[DataRequired(), MaxLength(USERNAME_MAX)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), MaxLength(EMAIL_MAX)])
+    full_name = StringField(_l("Full name (optional)"), validators=[MaxLength(FULL_NAME_MAX)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), MaxLength(PASSWORD_MAX)])
     password_confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", PASSWORDS_DIFFER)],
@@ -50,19 +61,19 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Username or email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    login = StringField(_l("Username or email"), validators=[DataRequired(), MaxLength(EMAIL_MAX)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), MaxLength(PASSWORD_MAX)])
     remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), MaxLength(EMAIL_MAX)])
 
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+        _l("New password"), validators=[DataRequired(), MaxLength(PASSWORD_MAX)]
     )
     password_confirm = PasswordField(
         _l("Repeat the new password"),
@@ -71,25 +82,25 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[Length(max=FULL_NAME_MAX)])
+    full_name = StringField(_l("Full name"), validators=[MaxLength(FULL_NAME_MAX)])
 
 
 class EmailForm(FlaskForm):
-    email = EmailField(_l("New email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("New email"), validators=[DataRequired(), MaxLength(EMAIL_MAX)])
     # Its own id: the password form on the same page has a current_password field too.
     current_password = PasswordField(
         _l("Current password"),
-        validators=[DataRequired(), Length(max=CURRENT_PASSWORD_MAX)],
+        validators=[DataRequired(), MaxLength(CURRENT_PASSWORD_MAX)],
         id="email_current_password",
     )
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+        _l("Current password"), validators=[DataRequired(), MaxLength(PASSWORD_MAX)]
     )
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+        _l("New password"), validators=[DataRequired(), MaxLength(PASSWORD_MAX)]
     )
     new_password_confirm = PasswordField(
         _l("Repeat the new password"),
@@ -119,7 +130,7 @@ class RoleForm(FlaskForm):
 class AdminEmailForm(FlaskForm):
     """The template renders the input per row; the schema validates the address."""
 
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), MaxLength(EMAIL_MAX)])
 
 
 class ActiveForm(FlaskForm):
@@ -127,15 +138,15 @@ class ActiveForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=DESCRIPTION_MAX)])
+    title = StringField(_l("Title"), validators=[DataRequired(), MaxLength(TITLE_MAX)])
+    description = TextAreaField(_l("Description"), validators=[MaxLength(DESCRIPTION_MAX)])
     is_public = BooleanField(_l("Public: anyone can see it"))
     image = FileField(_l("Image (JPEG, PNG or WebP)"))
     remove_image = BooleanField(_l("Remove the current image"))
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=TOKEN_NAME_MAX)])
+    name = StringField(_l("Token name"), validators=[DataRequired(), MaxLength(TOKEN_NAME_MAX)])
 
 
 # The import form's choices; the report page shows the chosen ones with the same labels.

@@ -10,13 +10,14 @@ import flask_login
 from flask import request
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from osnova.errors import Conflict, InvalidInput
+from osnova.errors import Conflict, FieldError, InvalidInput
 from osnova.models import User
 from osnova.schemas import USERNAME_RULE
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
 # Flask-Login is untyped; this keeps the views typed.
 login_required = cast(Callable[[F], F], flask_login.login_required)
 
@@ -94,8 +95,57 @@ def validation_message(error_type: str, field: str, context: dict[str, object]) 
     return str(gettext("This value is not valid."))
 
 
-def show_errors(form: FlaskForm, error: InvalidInput | Conflict | ValidationError) -> None:
-    """Attach schema or service errors to the matching form fields."""
+def submitted(form: FlaskForm) -> bool:
+    """Whether ``form`` was posted; its own field checks (required, both passwords equal,
+    length) have then run and put their errors on the fields.
+
+    Unlike ``validate_on_submit`` the answer does not hang on those checks: the view goes on
+    to apply the schema's and the service's rules as well, so that the first answer lists
+    every problem instead of one round of them per submit. (CSRFProtect has refused a post
+    without a valid token before any view runs.)
+    """
+    if not form.is_submitted():
+        return False
+    form.validate()
+    return True
+
+
+def has_errors(form: FlaskForm) -> bool:
+    return bool(form.errors or form.form_errors)
+
+
+def checked(form: FlaskForm, model: type[M], values: dict[str, Any]) -> M | None:
+    """``values`` validated by ``model``, or None with the schema's errors on the fields."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        show_errors(form, error)
+        return None
+
+
+def valid_values(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``values`` that ``model`` accepts, each normalised as the model does it
+    (a username stripped and lower-cased): what a service may check while other fields of
+    the same form are still wrong."""
+    found: dict[str, Any] = {}
+    blank = model.model_construct()
+    for name, value in values.items():
+        try:
+            model.__pydantic_validator__.validate_assignment(blank, name, value)
+        except ValidationError:
+            continue
+        found[name] = getattr(blank, name)
+    return found
+
+
+def show_errors(
+    form: FlaskForm, error: InvalidInput | Conflict | ValidationError | list[FieldError]
+) -> None:
+    """Attach schema or service errors to the matching form fields.
+
+    A field that already shows an error (a required field left empty, an address the schema
+    refused) gets none from a later step: its first problem is the one to fix.
+    """
     if isinstance(error, ValidationError):
         pairs = [
             (
@@ -109,10 +159,16 @@ def show_errors(form: FlaskForm, error: InvalidInput | Conflict | ValidationErro
             for item in error.errors()
         ]
     else:
-        pairs = [(e.field, gettext(e.message)) for e in error.errors]
+        found = error if isinstance(error, list) else error.errors
+        pairs = [(e.field, gettext(e.message)) for e in found]
+    if isinstance(error, Conflict) and not error.errors:
+        pairs = [("", gettext(error.message))]
+    in_error = {name for name, messages in form.errors.items() if messages and name is not None}
     for field_name, message in pairs:
-        field = getattr(form, field_name, None)
+        field = getattr(form, field_name, None) if field_name else None
+        if field_name in in_error:
+            continue
         if field is not None:
             field.errors = [*list(field.errors), message]
-        else:
+        elif message not in form.form_errors:
             form.form_errors.append(message)

@@ -20,17 +20,23 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
-from pydantic import ValidationError
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from osnova.errors import InvalidInput
+from osnova.errors import FieldError, InvalidInput, TooLarge
 from osnova.extensions import current_settings, db
 from osnova.models import Item
 from osnova.schemas import ItemCreate, ItemUpdate
 from osnova.services import images, items
 from osnova.web.forms import ActionForm, ItemForm
-from osnova.web.helpers import login_required, show_errors, signed_in_user
+from osnova.web.helpers import (
+    checked,
+    has_errors,
+    login_required,
+    show_errors,
+    signed_in_user,
+    submitted,
+)
 
 bp = Blueprint("catalogue", __name__)
 
@@ -53,6 +59,17 @@ def _form_values(form: ItemForm) -> dict[str, Any]:
         "description": form.description.data or "",
         "is_public": bool(form.is_public.data),
     }
+
+
+def _show_image_problem(form: ItemForm) -> None:
+    """An upload sent with wrong fields is checked anyway, so its problem shows with theirs."""
+    upload = _upload(form)
+    if upload is None:
+        return
+    try:
+        images.check_image(rules=image_rules(), upload=upload)
+    except (InvalidInput, TooLarge) as error:
+        show_errors(form, [FieldError("image", gettext(error.message, **error.params))])
 
 
 def _saved(item_id: int) -> Response:
@@ -85,20 +102,24 @@ def index() -> str:
 def create() -> Response | tuple[str, int]:
     form = ItemForm()
     del form.remove_image
-    if form.validate_on_submit():
-        try:
-            item = items.create_item(
-                session=db.session(),
-                owner=signed_in_user(),
-                data=ItemCreate(**_form_values(form)),
-                image=_upload(form),
-                image_rules=image_rules(),
-            )
-        except (ValidationError, InvalidInput) as error:
-            db.session.rollback()
-            show_errors(form, error)
+    if submitted(form):
+        data = checked(form, ItemCreate, _form_values(form))
+        if data is None or has_errors(form):
+            _show_image_problem(form)
         else:
-            return _saved(item.id)
+            try:
+                item = items.create_item(
+                    session=db.session(),
+                    owner=signed_in_user(),
+                    data=data,
+                    image=_upload(form),
+                    image_rules=image_rules(),
+                )
+            except InvalidInput as error:
+                db.session.rollback()
+                show_errors(form, error)
+            else:
+                return _saved(item.id)
     status = 422 if form.is_submitted() else 200
     return render_template("items/form.html", form=form, item=None), status
 
@@ -114,22 +135,26 @@ def show(item_id: int) -> str:
 def edit(item_id: int) -> Response | tuple[str, int]:
     item = items.get_item_for_edit(session=db.session(), actor=current_user, item_id=item_id)
     form = ItemForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            items.update_item(
-                session=db.session(),
-                actor=signed_in_user(),
-                item_id=item.id,
-                data=ItemUpdate(**_form_values(form)),
-                image=_upload(form),
-                remove_image=bool(form.remove_image.data),
-                image_rules=image_rules(),
-            )
-        except (ValidationError, InvalidInput) as error:
-            db.session.rollback()
-            show_errors(form, error)
+    if submitted(form):
+        data = checked(form, ItemUpdate, _form_values(form))
+        if data is None or has_errors(form):
+            _show_image_problem(form)
         else:
-            return _saved(item_id)
+            try:
+                items.update_item(
+                    session=db.session(),
+                    actor=signed_in_user(),
+                    item_id=item.id,
+                    data=data,
+                    image=_upload(form),
+                    remove_image=bool(form.remove_image.data),
+                    image_rules=image_rules(),
+                )
+            except InvalidInput as error:
+                db.session.rollback()
+                show_errors(form, error)
+            else:
+                return _saved(item_id)
     status = 422 if form.is_submitted() else 200
     return render_template("items/form.html", form=form, item=item), status
 

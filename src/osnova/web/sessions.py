@@ -173,6 +173,8 @@ def _resume_remembered_device(now: datetime) -> None:
 
 def _enforce_lifetimes() -> None:
     """End a session past its limits; start one from a remembered device when there is none."""
+    if not request.cookies:
+        return  # neither a session nor a remembered device
     endpoint = request.endpoint or ""
     if endpoint == "static" or endpoint.endswith(".static") or request.blueprint == "probes":
         return

@@ -1,9 +1,10 @@
 """The import pipeline shared by users and items: read → validate → stage → check → write.
 
-One transaction holds it all. Rows are validated with the API's pydantic models in batches and
-staged without ORM objects; the kind-specific ``finish`` step then checks keys with SQL and
-writes. On any error, or a dry run, the transaction is rolled back: nothing is written, and a
-killed process leaves the database as it was.
+One pass finds every problem: invalid rows, values repeated inside the file, and clashes of
+the valid rows with stored data. One transaction holds it all. Rows are validated with the
+API's pydantic models in batches and staged without ORM objects; the kind-specific ``finish``
+step then checks keys with SQL and writes. On any error, or a dry run, the transaction is
+rolled back: nothing is written, and a killed process leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ def _flush(
     progress: Progress | None,
     rows: int,
 ) -> None:
-    if report.ok:  # once a row failed nothing will be written: only keep validating
-        loader.load(batch)
+    # Valid rows are staged even after an invalid one, so that one pass also finds their
+    # duplicates and clashes with stored data (nothing is written unless every row passes).
+    loader.load(batch)
     batch.clear()
     if progress is not None:
         progress(rows)
@@ -227,10 +229,11 @@ def _write_or_roll_back(
 ) -> None:
     """Write when the file is clean and this is not a dry run; else roll everything back.
 
-    Duplicates inside the file are left to the unique indexes: ``explain`` finds their lines
-    only when the database refuses the rows (or for a dry run, which must report the same).
+    Duplicates inside a clean file are left to the unique indexes: ``explain`` finds their
+    lines only when the database refuses the rows. A dry run, or a file refused already,
+    looks for them at once, so that its report lists every problem in one pass.
     """
-    if report.ok and dry_run:
+    if dry_run or not report.ok:
         explain()
     if report.ok and not dry_run:
         try:

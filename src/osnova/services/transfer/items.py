@@ -1,8 +1,9 @@
 """Importing and exporting items.
 
-The key is ``external_id`` (rows without one are always new). Owners are usernames, resolved
-by the database in one join; an unknown owner is a row error. Admins import for anyone; other
-accounts import items as their own and may not name an owner.
+The key is ``external_id``: every item has one, and every export writes it, so importing an
+export again matches the same items. A row without one is a new item and gets a new key.
+Owners are usernames, resolved by the database in one join; an unknown owner is a row error.
+Admins import for anyone; other accounts import items as their own and may not name an owner.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from osnova.database import UTCDateTime, utcnow
 from osnova.errors import PermissionDenied
-from osnova.models import EXTERNAL_ID_MAX, TITLE_MAX, USERNAME_MAX, Item, User
+from osnova.models import EXTERNAL_ID_MAX, TITLE_MAX, USERNAME_MAX, Item, User, new_external_id
 from osnova.schemas import ItemImport
 from osnova.services import audit, policy
 from osnova.services.transfer.engine import (
@@ -64,7 +65,9 @@ def _spec_for(actor: policy.Actor) -> Spec:
         owner = row.owner or default_owner
         if owner is None:
             return OWNER_REQUIRED
-        return (row.external_id, row.title, row.description, row.is_public, owner)
+        # A row without a key gets a new one, as an item made any other way does.
+        external_id = row.external_id or new_external_id()
+        return (external_id, row.title, row.description, row.is_public, owner)
 
     if admin:
         return replace(SPEC, to_stage=to_stage)
@@ -95,11 +98,10 @@ def import_items(
         report=report,
         progress=progress,
     )
-    if report.ok:
-        if report.on_conflict is OnConflict.UPDATE:
-            _report_duplicates(session, report)
-        admin = policy.can(actor, policy.Permission.TRANSFER_DATA)
-        _check_keys(session, report, owner_id=None if admin else getattr(actor, "id", None))
+    if report.on_conflict is OnConflict.UPDATE:
+        _report_duplicates(session, report)
+    admin = policy.can(actor, policy.Permission.TRANSFER_DATA)
+    _check_keys(session, report, owner_id=None if admin else getattr(actor, "id", None))
     report.sort_errors()
 
     def write() -> None:
@@ -156,15 +158,20 @@ def _check_keys(session: Session, report: ImportReport, *, owner_id: int | None)
             conflict=True,
             owner_id=owner_id,
         )
-    if not report.ok:
-        return
+    # Someone else's item is reported above; what is left is the rows that match an item
+    # the actor may import over (any item for an admin).
+    own = "" if owner_id is None else " WHERE i.owner_id = :owner_id"
     existing = report_rows(
         connection,
         report if report.on_conflict is OnConflict.ERROR else None,
-        ("s.line, s.external_id", f"FROM {STAGE} s JOIN items i ON i.external_id = s.external_id"),
+        (
+            "s.line, s.external_id",
+            f"FROM {STAGE} s JOIN items i ON i.external_id = s.external_id{own}",
+        ),
         lambda row: f"an item with {row[1]!r} already exists",
         "external_id",
         conflict=True,
+        **({} if owner_id is None else {"owner_id": owner_id}),
     )
     if report.on_conflict is OnConflict.SKIP:
         report.skipped = existing
@@ -199,8 +206,8 @@ def _insert_new(session: Session, now: Any) -> None:
         "created_at, updated_at) "
         "SELECT u.id, s.title, s.description, s.is_public, s.external_id, :now, :now "
         f"FROM {STAGE} s JOIN users u ON u.username = s.owner "
-        "WHERE s.external_id IS NULL OR NOT EXISTS "
-        "(SELECT 1 FROM items i WHERE i.external_id = s.external_id) ORDER BY s.line"
+        "WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.external_id = s.external_id) "
+        "ORDER BY s.line"
     ).bindparams(bindparam("now", type_=UTCDateTime()))
     session.execute(statement, {"now": now})
 

@@ -155,10 +155,9 @@ def import_users(
     staged = stage_file(
         connection=connection, stream=stream, fmt=fmt, spec=SPEC, report=report, progress=progress
     )
-    if report.ok:
-        if report.on_conflict is OnConflict.UPDATE:
-            _report_duplicates(session, report)
-        _check_keys(session, report)
+    if report.on_conflict is OnConflict.UPDATE:
+        _report_duplicates(session, report)
+    _check_keys(session, report)
     report.sort_errors()
 
     def write() -> None:
