@@ -155,9 +155,11 @@ class JobQueue:
         key = self.progress_key(job_id)
         state = {"rows": 0}
         stop = threading.Event()
+        writing = threading.Lock()  # so that a beat never stores an older count over a newer
 
         def beat() -> None:
-            self.huey.put(key, Progress(rows=state["rows"], beat=time.time()))
+            with writing:
+                self.huey.put(key, Progress(rows=state["rows"], beat=time.time()))
 
         def keep_beating() -> None:
             while not stop.wait(HEARTBEAT_SECONDS):
