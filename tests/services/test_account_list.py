@@ -118,6 +118,7 @@ def test_a_forged_cursor_is_invalid_input_and_only_admins_list(
 @pytest.mark.parametrize("cap", [1, 1_000])
 @pytest.mark.parametrize("order", list(AccountOrder))
 def test_a_search_lists_the_same_pages_whether_its_matches_are_few_or_many(
+    *,
     session: Session,
     admin: User,
     people: list[User],
