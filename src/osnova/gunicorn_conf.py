@@ -29,7 +29,8 @@ raw_env = [f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}"]
 
 bind = os.environ.get("OSNOVA_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("OSNOVA_WORKERS", str(min(2 * (os.cpu_count() or 1) + 1, 8))))
-worker_class = "gthread"
+# gunicorn's gthread worker, taking a connection only while a thread is free (see the module).
+worker_class = "osnova.gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("OSNOVA_THREADS", "4"))
 timeout = 30
 graceful_timeout = 30
