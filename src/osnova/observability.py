@@ -126,7 +126,10 @@ def signed_in_user_id() -> int | None:
     Read from what the request already loaded (a bearer token's user, or Flask-Login's), so
     an anonymous read pays for no session or user lookup just to be logged.
     """
-    user = g.get("api_user") or g.get("_login_user")
+    user_id = g.get("api_user_id")
+    if isinstance(user_id, int):
+        return user_id
+    user = g.get("_login_user")
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     user_id = getattr(user, "id", None)

@@ -33,7 +33,7 @@ class JSONProvider(DefaultJSONProvider):
 
 def add_api_headers(response: Response) -> Response:
     """No caching of what a caller saw with its token; CORS for the allowed origins only."""
-    if g.get("api_user") is not None:
+    if g.get("api_user_id") is not None:
         response.headers["Cache-Control"] = "no-store"
     return add_cors_headers(response)
 

@@ -21,7 +21,7 @@ from osnova.api.schemas import TokenIssued, TokenRequest
 from osnova.errors import FieldError, InvalidInput
 from osnova.extensions import current_settings, db, limiter
 from osnova.http.sign_in import password_sign_in
-from osnova.models import ApiToken, User
+from osnova.models import User
 from osnova.services import tokens
 from osnova.services.sign_in import InvalidCredentials
 
@@ -47,19 +47,23 @@ class BearerRequired(Unauthorized):
 
 
 def authenticate_request() -> None:
-    """Find the caller (``g.api_user``, ``g.api_token``); refuse a bad token or CSRF token."""
-    g.api_user, g.api_token = None, None
+    """Find the caller; refuse a bad token or CSRF token.
+
+    A token's owner is named by ``g.api_user_id`` and loaded by ``caller()`` when a view needs
+    it; a signed-in browser's user is ``g.api_user`` at once (Flask-Login has loaded it).
+    """
+    g.api_user, g.api_user_id, g.api_token_id = None, None, None
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise BearerRequired("Use an Authorization: Bearer <token> header.", "invalid_request")
-        token = tokens.authenticate(session=db.session(), secret=secret.strip())
-        if token is None:
+        bearer = tokens.authenticate(session=db.session(), secret=secret.strip())
+        if bearer is None:
             raise BearerRequired("The token is unknown, expired or revoked.", "invalid_token")
-        if db.session.dirty:
+        if bearer.touched:
             db.session.commit()  # last_used_at, written at most once a minute
-        g.api_user, g.api_token = token.user, token
+        g.api_user_id, g.api_token_id = bearer.user_id, bearer.token_id
         return
     if not request.cookies:
         return  # no browser session to look up
@@ -72,6 +76,7 @@ def authenticate_request() -> None:
                     "A signed-in browser must send the CSRF token in X-CSRFToken."
                 ) from None
         g.api_user = current_user._get_current_object()
+        g.api_user_id = g.api_user.id
 
 
 def check_request() -> None:
@@ -86,7 +91,10 @@ def check_request() -> None:
 
 
 def caller() -> User | None:
+    """The calling account, loaded on first use (None for an anonymous call)."""
     user = g.get("api_user")
+    if user is None and g.get("api_user_id") is not None:
+        user = g.api_user = db.session.get(User, g.api_user_id)
     return user if isinstance(user, User) else None
 
 
@@ -164,11 +172,11 @@ def create_token(body: TokenRequest) -> tuple[dict[str, object], int]:
 )
 def revoke_current_token() -> tuple[str, int]:
     user = require_caller()
-    token = g.get("api_token")
-    if not isinstance(token, ApiToken):
+    token_id = g.get("api_token_id")
+    if token_id is None:
         raise BearerRequired("Only a bearer token can revoke itself.")
     tokens.revoke(
-        session=db.session(), actor=user, token_id=token.id, remote_addr=request.remote_addr
+        session=db.session(), actor=user, token_id=token_id, remote_addr=request.remote_addr
     )
     db.session.commit()
     return "", 204

@@ -83,7 +83,9 @@ def _checked_id(item_id: int) -> int:
 def list_items(query: ItemQuery) -> Response:
     page = items.list_items(
         session=db.session(),
-        actor=caller(),
+        # Only one owner's list depends on who asks (their private items); a public list
+        # does not load the caller's account.
+        actor=caller() if query.owner else None,
         q=query.q,
         owner=query.owner,
         cursor=query.cursor,

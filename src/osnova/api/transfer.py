@@ -98,8 +98,8 @@ def _imports_limit() -> str:
 
 def _caller_key() -> str:
     """Imports are limited per account (per address for a caller without one, refused later)."""
-    user = g.get("api_user")
-    return f"imports:user:{user.id}" if user is not None else f"imports:ip:{request.remote_addr}"
+    user_id = g.get("api_user_id")
+    return f"imports:user:{user_id}" if user_id is not None else f"imports:ip:{request.remote_addr}"
 
 
 @bp.post(f"/imports/{KIND}")
