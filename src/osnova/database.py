@@ -80,6 +80,17 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        # SQLite hands back text ("2026-12-03 16:03:55.123456"): parsed and made aware in one
+        # call instead of three (a list of 20 reads 42 timestamps).
+        if dialect.name == "sqlite":
+            return _aware_from_sqlite_text
+        return super().result_processor(dialect, coltype)
+
+
+def _aware_from_sqlite_text(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
 
 def char_length_sql(dialect_name: str, column: str) -> str:
     """SQL counting characters (not bytes) of a column on the given dialect."""

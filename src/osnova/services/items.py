@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from sqlalchemy import Integer, Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session, joinedload
@@ -34,9 +34,12 @@ DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 ITEM_NOT_FOUND = N_("There is no such item.")
 
 
-@dataclass(frozen=True, slots=True)
-class ListedItem:
-    """One item of a list: the columns a list shows, read without loading ORM objects."""
+class ListedItem(NamedTuple):
+    """One item of a list: the columns a list shows, read without loading ORM objects.
+
+    A named tuple: a page builds 21 of them, and a frozen dataclass set each field through
+    ``object.__setattr__``.
+    """
 
     id: int
     title: str
@@ -217,7 +220,8 @@ def list_items(
         position = cursors.decode(cursor)
         params |= {"after_time": position.created_at, "after_id": position.id}
     # Core rows through the session's connection: no ORM state is built for a list.
-    rows = [ListedItem(*row) for row in session.connection().execute(_page(shape), params)]
+    result = session.connection().execute(_page(shape), params)
+    rows = list(map(ListedItem._make, result.all()))  # one fetch, not a call per row
     next_cursor = None
     if len(rows) >= params["limit"]:
         rows = rows[:-1]
