@@ -398,7 +398,8 @@ def bench_database(
 ) -> tuple[list[Scenario], dict[str, list[Sample]], tuple[float, float, float]]:
     """Every scenario, ``load.rounds`` times interleaved, and the CPU use during the rounds.
     Round r starts r-1 rows further down (the order rotates): gunicorn recycles a worker
-    every ~2000 requests, and a fixed order would land those restarts on the same rows."""
+    every 100,000 to 120,000 requests, and a fixed order would land those restarts on the
+    same rows."""
     token = prepare_database(url, *seeds)
     samples: dict[str, list[Sample]] = {}
     with ExitStack() as stack:
@@ -561,8 +562,9 @@ def write_results(
         "baseline in the same round); the range runs from the slowest round to the fastest. "
         "non-2xx, socket errors and worker restarts (workers gunicorn recycled, max_requests, "
         "while the row ran) are totals over the rounds.",
-        "osnova: `osnova serve --workers 2` (gunicorn, gthread, 4 threads per worker, "
-        "max_requests 20000 ± 2000), OSNOVA_ENV=production. Flask hello: the same gunicorn "
+        "osnova: `osnova serve --workers 2` (gunicorn, gthread workers that share connections "
+        "(`osnova.gunicorn_worker`), 4 threads per worker, max_requests 100000 + up to 20000), "
+        "OSNOVA_ENV=production. Flask hello: the same gunicorn "
         "config (`deploy/gunicorn.conf.py`). FastAPI peer: uvicorn with uvloop and httptools, "
         f"2 workers, on the same database. Data: {USERS:,} users, {ITEMS:,} public items.",
         "",
