@@ -15,9 +15,6 @@ from importlib import resources
 from math import isqrt
 from typing import Any
 
-from zxcvbn import zxcvbn
-from zxcvbn.matching import L33T_TABLE, enumerate_l33t_subs, relevant_l33t_subtable
-
 from osnova.config import DEFAULT_PASSWORD_MIN_SCORE
 from osnova.errors import FieldError, InvalidInput
 from osnova.i18n import N_
@@ -109,6 +106,14 @@ def estimator_input(password: str) -> str:
     a 100-character password built from those symbols took 8 s of CPU. A password whose
     first few dozen characters are easy to guess is refused however it goes on.
     """
+    # zxcvbn is imported on first use: its frequency lists take 12 MB, which a process that
+    # never rates a password (an import, an export, most API calls) need not hold.
+    from zxcvbn.matching import (  # noqa: PLC0415
+        L33T_TABLE,
+        enumerate_l33t_subs,
+        relevant_l33t_subtable,
+    )
+
     window = password[:ESTIMATE_MAX_CHARS]
     variants = len(enumerate_l33t_subs(relevant_l33t_subtable(window, L33T_TABLE)))
     fits = isqrt(ESTIMATE_BUDGET // (ESTIMATE_BASE_COST + variants))
@@ -117,6 +122,8 @@ def estimator_input(password: str) -> str:
 
 def estimate(password: str, owner: PasswordOwner) -> dict[str, Any]:
     """zxcvbn's result for ``password`` (its score is 0 to 4), with the owner's own words."""
+    from zxcvbn import zxcvbn  # noqa: PLC0415 - 12 MB, on first use (see estimator_input)
+
     text = estimator_input(password)
     with _ZXCVBN_LOCK:
         result: dict[str, Any] = zxcvbn(

@@ -29,7 +29,10 @@ from sqlalchemy.types import TypeEngine
 from osnova.services.transfer.engine import Spec
 from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
 
-BATCH_ROWS = 20_000  # few, large statements: each one starts and ends holding the GIL
+# Few, large statements (each one starts and ends holding the GIL), small enough that the
+# batches in flight stay a few megabytes: 10,000 rows load 1,000,000 users as fast as 20,000
+# did, with a peak of 132 MB instead of 155.
+BATCH_ROWS = 10_000
 QUEUED_BATCHES = 2  # enough to keep the writer busy; memory stays a few batches deep
 
 Progress = Callable[[int], None]
