@@ -77,9 +77,15 @@ def create_token(
 
 
 def is_usable(token: ApiToken, now: datetime) -> bool:
-    if token.revoked_at is not None or not token.user.is_active:
+    return _is_live(token.revoked_at, token.expires_at, owner_active=token.user.is_active, now=now)
+
+
+def _is_live(
+    revoked_at: datetime | None, expires_at: datetime | None, *, owner_active: bool, now: datetime
+) -> bool:
+    if revoked_at is not None or not owner_active:
         return False
-    return token.expires_at is None or token.expires_at > now
+    return expires_at is None or expires_at > now
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +129,7 @@ def authenticate(*, session: Session, secret: str) -> Bearer | None:
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     now = utcnow()
-    if row.revoked_at is not None or not row.is_active:
-        return None
-    if row.expires_at is not None and row.expires_at <= now:
+    if not _is_live(row.revoked_at, row.expires_at, owner_active=row.is_active, now=now):
         return None
     touched = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
     if touched:
