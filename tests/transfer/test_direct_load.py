@@ -6,9 +6,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from sqlalchemy import delete
+import pytest
+from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
+from osnova import deadline
+from osnova.errors import DeadlineExceeded
 from osnova.models import User
 from osnova.services import policy, transfer
 from osnova.services.transfer import Format, ImportReport
@@ -97,3 +100,31 @@ def test_a_stream_read_once_imports_the_same_rows_as_a_file(session: Session) ->
     assert (direct.created, staged.created) == (301, 301)
     assert users_table(session) == loaded_directly
     assert ("olena", "olena@example.org", "Олена", "moderator", False, None) in loaded_directly
+
+
+# Enough work for SQLite's progress handler to be called many times.
+LONG_STATEMENT = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) "
+    "SELECT count(*) FROM n"
+)
+
+
+def test_the_connection_still_stops_at_a_deadline_after_a_load(session: Session) -> None:
+    """The load's writer runs without SQLite's progress handler; the connection it used
+    serves requests next, whose statements must still end at their deadline."""
+    report = transfer.import_rows(
+        kind="users",
+        session=session,
+        actor=policy.SYSTEM,
+        stream=io.BytesIO(users_csv(ROWS)),
+        fmt=Format.CSV,
+    )
+    assert report.created == ROWS
+    connection = session.connection()  # the transaction the load wrote in, still open
+    deadline.start(0)
+    try:
+        with pytest.raises(DeadlineExceeded):
+            connection.execute(text(LONG_STATEMENT))
+    finally:
+        deadline.clear()
+    session.rollback()

@@ -28,6 +28,7 @@ from sqlalchemy.types import TypeEngine
 
 from osnova.services.transfer.engine import Spec
 from osnova.services.transfer.formats import BadRecord, FileProblem, Format, read_rows
+from osnova.statement_deadline import unbounded_in_other_thread
 
 # Few, large statements (each one starts and ends holding the GIL), small enough that the
 # batches in flight stay a few megabytes: 10,000 rows load 1,000,000 users as fast as 20,000
@@ -63,6 +64,7 @@ def load_directly(
     rows = 0
     try:
         with (
+            unbounded_in_other_thread(connection),
             writer,
             closing(read_rows(stream, fmt, columns=spec.columns, refused=spec.refused)) as records,
         ):
