@@ -94,3 +94,29 @@ def test_timestamps_round_trip_as_aware_utc_with_microseconds(session: Session) 
     assert loaded is not None
     assert loaded.created_at == moment
     assert loaded.created_at.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-01-02 03:04:05",  # SQL's CURRENT_TIMESTAMP
+        "2026-01-02 03:04:05.000000",
+        "2026-01-02T05:04:05+02:00",
+        "2026-01-02 03:04:05Z",
+    ],
+)
+def test_sqlite_text_timestamps_from_other_writers_read_as_aware_utc(
+    session: Session, backend: str, stored: str
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("only SQLite keeps timestamps as text")
+    user_id = UserFactory().id
+    session.execute(
+        text("UPDATE users SET created_at = :stored WHERE id = :id"),
+        {"stored": stored, "id": user_id},
+    )
+    session.expunge_all()
+    loaded = session.get(User, user_id)
+    assert loaded is not None
+    assert loaded.created_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert loaded.created_at.tzinfo is UTC
