@@ -174,7 +174,11 @@ def _resume_remembered_device(now: datetime) -> None:
 def _enforce_lifetimes() -> None:
     """End a session past its limits; start one from a remembered device when there is none."""
     if not request.cookies:
-        return  # neither a session nor a remembered device
+        # Neither a session nor a remembered device: an anonymous visitor, which Flask-Login
+        # would otherwise work out on the page's first look at current_user (its session
+        # protection hashing the address and browser included).
+        g._login_user = login_manager.anonymous_user()
+        return
     endpoint = request.endpoint or ""
     if endpoint == "static" or endpoint.endswith(".static") or request.blueprint == "probes":
         return
