@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,8 +29,21 @@ class WriteLimiter(Limiter):
     """Flask-Limiter for an app whose every limit is on a write.
 
     Its check runs before each request; a read returns before Flask-Limiter looks up the
-    endpoint, its limits and its exemptions (a tenth of an anonymous API read's cost).
+    endpoint, its limits and its exemptions (a tenth of an anonymous API read's cost). Its
+    after-request hook (the rate-limit headers) and teardown (its per-request state) then
+    have nothing to do for a read either, and skip it: 20 µs of an API page of 470.
     """
+
+    def init_app(self, app: Flask) -> None:
+        super().init_app(app)
+        # Flask-Limiter registers both as private methods of its class; a version that
+        # names them otherwise keeps its own hooks, unwrapped.
+        headers = getattr(Limiter, "_Limiter__inject_headers", None)
+        release = getattr(Limiter, "_Limiter__release_context", None)
+        after = app.after_request_funcs.setdefault(None, [])
+        after[:] = [_on_writes(f, response=True) if _calls(f, headers) else f for f in after]
+        teardown = app.teardown_request_funcs.setdefault(None, [])
+        teardown[:] = [_on_writes(f, response=False) if _calls(f, release) else f for f in teardown]
 
     def _check_request_limit(
         self, callable_name: str | None = None, in_middleware: bool = True
@@ -38,6 +51,23 @@ class WriteLimiter(Limiter):
         if request.method in SAFE_METHODS:
             return
         super()._check_request_limit(callable_name, in_middleware)
+
+
+def _calls(hook: Any, method: Any) -> bool:
+    """Whether ``hook`` is ``method`` bound to a limiter (by ``partial`` or as a method)."""
+    target = getattr(hook, "func", None) or getattr(hook, "__func__", None)
+    return method is not None and target is method
+
+
+def _on_writes(hook: Callable[[Any], Any], *, response: bool) -> Callable[[Any], Any]:
+    """``hook`` for writes; a read's answer (or teardown) passes by untouched."""
+
+    def for_writes(value: Any) -> Any:
+        if request.method in SAFE_METHODS:
+            return value if response else None
+        return hook(value)
+
+    return for_writes
 
 
 # No default limits: reads are left to nginx; sensitive endpoints opt in with @limiter.limit.

@@ -102,3 +102,16 @@ def test_unknown_hosts_are_refused_when_allowed_hosts_are_set(
     client = make_app(allowed_hosts=["example.org"]).test_client()
     assert client.get("/", headers={"Host": host}).status_code == 400
     assert client.get("/", headers={"Host": "example.org"}).status_code == 200
+
+
+def test_rate_limit_headers_come_with_limited_writes_only(client: FlaskClient) -> None:
+    """Every limit is on a write: a sign-up, even a refused one, says how many are left;
+    a read of the same endpoint's neighbours says nothing about limits."""
+    written = client.post("/api/v1/users", json={})
+    read = client.get("/api/v1/items")
+
+    assert written.status_code == 422
+    assert int(written.headers["X-RateLimit-Limit"]) > 0
+    assert int(written.headers["X-RateLimit-Remaining"]) >= 0
+    assert read.status_code == 200
+    assert not [name for name, _ in read.headers if name.lower().startswith("x-ratelimit")]
