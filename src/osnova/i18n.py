@@ -62,20 +62,20 @@ def install_template_gettext(app: Any) -> None:
             found = g._osnova_catalogue = get_translations()
         return found
 
-    def gettext(message: str, **variables: Any) -> Markup:
-        translated = Markup(catalogue().ugettext(message))  # noqa: S704 - translators' text
-        return translated % variables if variables else translated
+    def translating(ugettext: Any) -> Any:
+        def gettext(message: str, **variables: Any) -> Markup:
+            translated = Markup(ugettext(message))  # noqa: S704 - translators' text
+            return translated % variables if variables else translated
+
+        return gettext
+
+    gettext = translating(lambda message: catalogue().ugettext(message))
 
     def bound_to_this_request() -> dict[str, Any]:
         """``_`` for one render, with the catalogue in hand: a page's dozens of strings then
         skip the lookup in ``g`` (about 1 µs each). Macros of templates imported without
         context use the global ``_`` below, which looks it up."""
-        ugettext = catalogue().ugettext
-
-        def bound(message: str, **variables: Any) -> Markup:
-            translated = Markup(ugettext(message))  # noqa: S704 - translators' text
-            return translated % variables if variables else translated
-
+        bound = translating(catalogue().ugettext)
         return {"_": bound, "gettext": bound}
 
     app.jinja_env.install_gettext_callables(
