@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, Engine, MetaData, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import Connection, Dialect, ExceptionContext, make_url
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
@@ -178,7 +178,11 @@ def normalise_url(url: str) -> str:
 
 
 def configure_engine(engine: Engine) -> None:
-    """Turn on foreign keys, WAL and a busy timeout on every new SQLite connection."""
+    """Turn on foreign keys, WAL and a busy timeout on every new SQLite connection; on
+    PostgreSQL, note which transactions wrote (see ``end_read_only_transaction``)."""
+    if engine.dialect.name == "postgresql":
+        _note_writes(engine)
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -190,6 +194,55 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+
+
+# Set on a PostgreSQL connection's info when its transaction begins, true once it runs a
+# statement that is not a SELECT, or one that fails.
+_WROTE = "osnova.wrote"
+# The connection of a session's current transaction, in ``Session.info``.
+_CONNECTION = "osnova.connection"
+
+
+def _note_writes(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _began(connection: Connection) -> None:
+        connection.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _statement(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(("SELECT", "select")):
+            connection.info[_WROTE] = True
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        if context.connection is not None:
+            context.connection.info[_WROTE] = True
+
+
+def remember_connection(
+    session: Session, _transaction: SessionTransaction, connection: Connection
+) -> None:
+    """``after_begin`` of the app's sessions: keep the connection the transaction reads on."""
+    session.info[_CONNECTION] = connection
+
+
+def end_read_only_transaction(session: Session) -> None:
+    """Commit ``session``'s transaction if it only read, on PostgreSQL; else leave it to be
+    rolled back when the session closes.
+
+    To the database, COMMIT and ROLLBACK of a transaction that changed nothing are the same.
+    To psycopg they are not: a ROLLBACK makes it forget the statements it had prepared on that
+    connection (what they name may have been rolled back). With every request's session
+    closed, so rolled back, no statement was ever prepared, and PostgreSQL parsed and planned
+    each one on every request: a token's lookup and the list's join took longer to plan than
+    to run.
+    """
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    connection = session.info.get(_CONNECTION)
+    if connection is None or connection.closed or connection.info.get(_WROTE, True):
+        return
+    session.commit()
 
 
 def is_unavailable(error: BaseException) -> bool:

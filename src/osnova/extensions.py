@@ -13,12 +13,14 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from osnova.config import Settings
-from osnova.database import Base, utcnow
+from osnova.database import Base, end_read_only_transaction, remember_connection, utcnow
 
 db = SQLAlchemy(model_class=Base)
+event.listen(db.session, "after_begin", remember_connection)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -104,13 +106,16 @@ def signing_key() -> str:
 def release_database_session(_error: BaseException | None = None) -> None:
     """Hand the request's connection back to the pool, or drop it when it broke.
 
-    Closing a session rolls back its transaction, which needs the server. When the link to the
-    database broke after the answer was made (a read that finished just before), that rollback
-    fails; the connection is then discarded, and the answer, already complete, still goes out
-    instead of becoming a bare 500. Registered after Flask-SQLAlchemy's own teardown, so it
-    runs first and leaves that one nothing to do.
+    Closing a session rolls back its transaction, which needs the server; a transaction that
+    only read is committed instead, on PostgreSQL (``end_read_only_transaction``). When the
+    link to the database broke after the answer was made (a read that finished just before),
+    that rollback or commit fails; the connection is then discarded, and the answer, already
+    complete, still goes out instead of becoming a bare 500. Registered after
+    Flask-SQLAlchemy's own teardown, so it runs first and leaves that one nothing to do.
     """
     try:
+        if _error is None and db.session.registry.has():
+            end_read_only_transaction(db.session())
         db.session.remove()
     except SQLAlchemyError:
         db.session().invalidate()

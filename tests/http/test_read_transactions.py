@@ -1,0 +1,87 @@
+"""A request that only read ends its transaction with COMMIT on PostgreSQL, so psycopg keeps
+the statements it prepared; anything that wrote is still rolled back unless its view
+committed it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from osnova.database import end_read_only_transaction
+from osnova.extensions import db
+from osnova.models import Item, User
+from tests.support import factories
+from tests.support.factories import ItemFactory, UserFactory
+
+# psycopg prepares a statement on its sixth run on one connection (prepare_threshold 5).
+ENOUGH_RUNS = 8
+
+
+def test_a_public_list_read_again_and_again_runs_prepared_on_postgresql(
+    backend: str, make_app: Callable[..., Flask]
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("prepared statements are psycopg's; the other drivers keep none")
+    app = make_app()
+    factories.bind(db.session)
+    with app.app_context():
+        owner = UserFactory()
+        ItemFactory(owner=owner, is_public=True)
+        db.session.commit()
+    client = app.test_client()
+    for _ in range(ENOUGH_RUNS):
+        assert client.get("/api/v1/items?limit=20").status_code == 200
+    with app.app_context():
+        # One connection served every request above (one thread, a pool that reuses it);
+        # a rollback after each would have made psycopg drop what it had prepared.
+        prepared = db.session.scalar(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%items%'")
+        )
+    assert prepared is not None
+    assert prepared >= 1
+
+
+def test_a_transaction_that_only_read_is_committed_on_postgresql_and_left_elsewhere(
+    backend: str, session: Session
+) -> None:
+    UserFactory(username="reader")
+    session.commit()
+    session.scalars(select(User)).all()
+    end_read_only_transaction(session)
+    assert session.in_transaction() is (backend != "postgresql")
+    session.rollback()
+
+
+def test_a_statement_that_wrote_is_not_committed_for_it(session: Session) -> None:
+    owner = UserFactory()
+    session.commit()
+    session.execute(text("UPDATE users SET full_name = 'Changed' WHERE id = :id"), {"id": owner.id})
+    end_read_only_transaction(session)
+    assert session.in_transaction()
+    session.rollback()
+    assert session.scalar(select(User.full_name).where(User.id == owner.id)) != "Changed"
+
+
+def test_an_object_changed_but_not_flushed_is_not_committed_for_it(session: Session) -> None:
+    item = ItemFactory(owner=UserFactory(), title="Before")
+    session.commit()
+    item.title = "After"
+    end_read_only_transaction(session)
+    assert session.in_transaction()
+    session.rollback()
+    assert session.scalar(select(Item.title).where(Item.id == item.id)) == "Before"
+
+
+def test_a_failed_statement_leaves_the_transaction_to_be_rolled_back(session: Session) -> None:
+    UserFactory()
+    session.commit()
+    with pytest.raises(Exception, match="no_such_table"):
+        session.execute(text("SELECT * FROM no_such_table"))
+    end_read_only_transaction(session)
+    assert session.in_transaction()  # no COMMIT of a failed transaction is tried
+    session.rollback()
+    assert session.scalar(select(User.id).limit(1)) is not None
