@@ -227,22 +227,25 @@ def remember_connection(
 
 
 def end_read_only_transaction(session: Session) -> None:
-    """Commit ``session``'s transaction if it only read, on PostgreSQL; else leave it to be
-    rolled back when the session closes.
+    """On PostgreSQL, end ``session``'s database transaction with COMMIT if it only read;
+    the session itself then closes as always (rolled back, its rollback hooks run).
 
     To the database, COMMIT and ROLLBACK of a transaction that changed nothing are the same.
     To psycopg they are not: a ROLLBACK makes it forget the statements it had prepared on that
     connection (what they name may have been rolled back). With every request's session
     closed, so rolled back, no statement was ever prepared, and PostgreSQL parsed and planned
     each one on every request: a token's lookup and the list's join took longer to plan than
-    to run.
+    to run. The COMMIT goes to the driver's connection, not through the session: nothing the
+    session holds unflushed is written, and no ``after_commit`` hook runs for a change that
+    never reached the database. The session's own rollback afterwards finds the driver
+    outside a transaction, which psycopg answers without a round trip.
     """
-    if not session.in_transaction() or session.new or session.dirty or session.deleted:
-        return
     connection = session.info.get(_CONNECTION)
-    if connection is None or connection.closed or connection.info.get(_WROTE, True):
+    if connection is None or connection.closed or not connection.in_transaction():
         return
-    session.commit()
+    if connection.info.get(_WROTE, True):
+        return
+    connection.connection.dbapi_connection.commit()
 
 
 def is_unavailable(error: BaseException) -> bool:
