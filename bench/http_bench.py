@@ -563,7 +563,7 @@ def write_results(
         "non-2xx, socket errors and worker restarts (workers gunicorn recycled, max_requests, "
         "while the row ran) are totals over the rounds.",
         "osnova: `osnova serve --workers 2` (gunicorn, gthread workers that share connections "
-        "(`osnova.gunicorn_worker`), 4 threads per worker, max_requests 100000 + up to 20000), "
+        "(`osnova.gunicorn_worker`), 4 threads per worker, max_requests 100000 + up to 100000), "
         "OSNOVA_ENV=production. Flask hello: the same gunicorn "
         "config (`deploy/gunicorn.conf.py`). FastAPI peer: uvicorn with uvloop and httptools, "
         f"2 workers, on the same database. Data: {USERS:,} users, {ITEMS:,} public items.",

@@ -35,14 +35,16 @@ threads = int(os.environ.get("OSNOVA_THREADS", "4"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then (with jitter, so they do not all restart together). A worker's
-# boot imports the whole app (about a second of CPU), so not too often: every 2,000 requests
-# meant a reboot every few seconds at a thousand requests a second, and with 20,000 two
-# workers sharing the load evenly still restarted within a second of each other now and then,
-# leaving no worker for that second. A worker's memory stays flat over 100,000 requests
+# Recycle workers now and then, each after its own count, drawn between 100,000 and 200,000
+# requests. A worker's boot imports the whole app (about a second of CPU), so not too often:
+# every 2,000 requests meant a reboot every few seconds at a thousand requests a second. The
+# wide draw keeps workers from booting together: two workers sharing a thousand requests a
+# second each recycle within the same second with a chance of about 2 * 1,000 / jitter, one in
+# ten with a jitter of 20,000 (it happened in a benchmark: for that second no worker served),
+# one in fifty with 100,000. A worker's memory stays flat over 100,000 requests
 # (docs/performance.md), so recycling is only insurance.
 max_requests = 100000
-max_requests_jitter = 20000
+max_requests_jitter = 100000
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
 forwarded_allow_ips = os.environ.get("OSNOVA_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 control_socket_disable = True
