@@ -38,10 +38,10 @@ keepalive = 5
 # Recycle workers now and then, each after its own count, drawn between 100,000 and 200,000
 # requests. A worker's boot imports the whole app (about a second of CPU), so not too often:
 # every 2,000 requests meant a reboot every few seconds at a thousand requests a second. The
-# wide draw keeps workers from booting together: two workers sharing a thousand requests a
-# second each recycle within the same second with a chance of about 2 * 1,000 / jitter, one in
-# ten with a jitter of 20,000 (it happened in a benchmark: for that second no worker served),
-# one in fifty with 100,000. A worker's memory stays flat over 100,000 requests
+# wide draw keeps workers from booting together: two workers each serving a thousand requests
+# a second recycle within the same second with a chance of about 2 * 1,000 / jitter each time,
+# one in ten with a jitter of 20,000 (it happened in a benchmark: for that second no worker
+# served), one in fifty with 100,000. A worker's memory stays flat over 100,000 requests
 # (docs/performance.md), so recycling is only insurance.
 max_requests = 100000
 max_requests_jitter = 100000
