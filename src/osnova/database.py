@@ -239,13 +239,21 @@ def end_read_only_transaction(session: Session) -> None:
     session holds unflushed is written, and no ``after_commit`` hook runs for a change that
     never reached the database. The session's own rollback afterwards finds the driver
     outside a transaction, which psycopg answers without a round trip.
+
+    When the server dropped the connection after the request's last statement (a restart, a
+    network cut), the COMMIT fails with the driver's own error, which SQLAlchemy never saw:
+    the connection is invalidated here, so the session's close skips its rollback and the
+    pool discards it, as it does a connection whose ROLLBACK failed.
     """
     connection = session.info.get(_CONNECTION)
     if connection is None or connection.closed or not connection.in_transaction():
         return
     if connection.info.get(_WROTE, True):
         return
-    connection.connection.dbapi_connection.commit()
+    try:
+        connection.connection.dbapi_connection.commit()
+    except connection.dialect.loaded_dbapi.Error as error:
+        connection.invalidate(error)
 
 
 def is_unavailable(error: BaseException) -> bool:

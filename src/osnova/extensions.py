@@ -112,14 +112,20 @@ def release_database_session(_error: BaseException | None = None) -> None:
     that rollback or commit fails; the connection is then discarded, and the answer, already
     complete, still goes out instead of becoming a bare 500. Registered after
     Flask-SQLAlchemy's own teardown, so it runs first and leaves that one nothing to do.
+
+    The session is removed whatever happens: an error escaping here would stop Flask's
+    teardown chain, and the session would stay in the registry under the context's id, to be
+    found, with its dead connection, by any later request whose context gets that address.
     """
     try:
         if _error is None and db.session.registry.has():
             end_read_only_transaction(db.session())
-        db.session.remove()
-    except SQLAlchemyError:
-        db.session().invalidate()
-        db.session.remove()
+    finally:
+        try:
+            db.session.remove()
+        except SQLAlchemyError:
+            db.session().invalidate()
+            db.session.remove()
 
 
 def enqueue_job(name: str, **kwargs: Any) -> str:

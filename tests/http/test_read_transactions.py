@@ -4,12 +4,14 @@ committed it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
-from flask import Flask
-from sqlalchemy import select, text
+from flask import Flask, Response, request
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from osnova.database import end_read_only_transaction
 from osnova.extensions import db
@@ -102,3 +104,62 @@ def test_a_failed_statement_leaves_the_transaction_to_be_rolled_back(
         assert _driver_in_transaction(session)  # no COMMIT of a failed transaction is tried
     session.rollback()
     assert session.scalar(select(User.id).limit(1)) is not None
+
+
+def _connection_id(backend: str) -> int:
+    """The server's id of the connection the request's session reads on."""
+    query = "SELECT pg_backend_pid()" if backend == "postgresql" else "SELECT CONNECTION_ID()"
+    found = db.session.scalar(text(query))
+    assert found is not None
+    return int(found)
+
+
+def _kill_connection(database_url: str, backend: str, connection_id: int) -> None:
+    """End a connection from the server's side, as a restarted or cut-off database does,
+    and wait until it is gone."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    if backend == "postgresql":
+        kill, alive = "SELECT pg_terminate_backend(:id)", "pg_stat_activity WHERE pid = :id"
+    else:
+        kill, alive = "KILL :id", "information_schema.processlist WHERE id = :id"
+    with engine.connect() as connection:
+        connection.execute(text(kill), {"id": connection_id})
+        deadline = time.monotonic() + 10
+        while connection.scalar(text(f"SELECT count(*) FROM {alive}"), {"id": connection_id}):
+            assert time.monotonic() < deadline, "the server kept the connection"
+            time.sleep(0.02)
+    engine.dispose()
+
+
+def test_a_read_whose_connection_breaks_after_its_answer_still_answers_and_frees_the_pool(
+    backend: str, database_url: str, make_app: Callable[..., Flask]
+) -> None:
+    """The request's transaction is ended after the answer is made (COMMIT on PostgreSQL,
+    ROLLBACK elsewhere). When the server dropped the connection in between, that fails: the
+    answer still goes out whole, the broken connection leaves the pool, and the next request
+    is served on a new one."""
+    if backend == "sqlite":
+        pytest.skip("a SQLite file has no connection a server could drop")
+    app = make_app()
+    factories.bind(db.session)
+    with app.app_context():
+        ItemFactory(owner=UserFactory(), title="Still listed", is_public=True)
+        db.session.commit()
+
+    @app.after_request
+    def drop_the_connection(response: Response) -> Response:
+        if request.headers.get("X-Drop-Connection"):
+            _kill_connection(database_url, backend, _connection_id(backend))
+        return response
+
+    client = app.test_client()
+    answer = client.get("/api/v1/items", headers={"X-Drop-Connection": "1"})
+    assert answer.status_code == 200
+    assert answer.json is not None
+    assert [item["title"] for item in answer.json["items"]] == ["Still listed"]
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    again = client.get("/api/v1/items")
+    assert again.status_code == 200
+    assert again.json is not None
+    assert [item["title"] for item in again.json["items"]] == ["Still listed"]
