@@ -315,6 +315,10 @@ class Cluster:
                 service.kill()
 
 
+# A folder where each cluster's logs (every host's programs) are copied before it is removed.
+KEEP_LOGS_VARIABLE = "OSNOVA_TEST_CLUSTER_LOGS"
+
+
 @contextlib.contextmanager
 def running_cluster() -> Iterator[Cluster]:
     """The whole cluster up and migrated; torn down at the end, whatever happened."""
@@ -341,6 +345,9 @@ def running_cluster() -> Iterator[Cluster]:
     finally:
         cluster.stop_all()
         network.destroy()
+        kept = os.environ.get(KEEP_LOGS_VARIABLE)
+        if kept:
+            shutil.copytree(workdir / "logs", Path(kept) / workdir.name)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
