@@ -126,6 +126,9 @@ def _kill_connection(database_url: str, backend: str, connection_id: int) -> Non
         connection.execute(text(kill), {"id": connection_id})
         deadline = time.monotonic() + 10
         while connection.scalar(text(f"SELECT count(*) FROM {alive}"), {"id": connection_id}):
+            # A new transaction each time: PostgreSQL answers pg_stat_activity from a
+            # snapshot kept until the transaction ends.
+            connection.commit()
             assert time.monotonic() < deadline, "the server kept the connection"
             time.sleep(0.02)
     engine.dispose()
