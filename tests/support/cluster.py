@@ -33,6 +33,7 @@ from osnova.schemas import UserCreate
 from osnova.services import accounts
 from tests.support.databases import dispose_engine, make_settings, migrate_database
 from tests.support.environment import TEST_SECRET_KEY, require_program
+from tests.support.host_logs import errors_since, log_sizes
 from tests.support.hosts import Service, postgres_program, wait_for_port
 from tests.support.netns import BACK, FRONT, Network, require_namespaces
 from tests.support.servers import DEPLOY, SITE_HOST, STATIC_DIR, fetch
@@ -91,6 +92,14 @@ class Cluster:
     @property
     def shared_dir(self) -> Path:
         return self.workdir / "shared"
+
+    def log_folders(self) -> list[Path]:
+        """Where the hosts' programs log: each service's output, and nginx's error log."""
+        return [
+            path
+            for path in (self.workdir / "logs", self.workdir / "nginx" / "logs")
+            if path.is_dir()
+        ]
 
     def osnova_env(self, host: str, **more: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OSNOVA_", "PROMETHEUS_"))}
@@ -347,11 +356,25 @@ def running_cluster() -> Iterator[Cluster]:
         network.destroy()
         kept = os.environ.get(KEEP_LOGS_VARIABLE)
         if kept:
-            shutil.copytree(workdir / "logs", Path(kept) / workdir.name)
+            for folder in cluster.log_folders():
+                target = Path(kept) / workdir.name / folder.relative_to(workdir)
+                shutil.copytree(folder, target, dirs_exist_ok=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def cluster() -> Iterator[Cluster]:
+def cluster_hosts() -> Iterator[Cluster]:
     with running_cluster() as made:
         yield made
+
+
+@pytest.fixture
+def cluster(cluster_hosts: Cluster) -> Iterator[Cluster]:
+    """The session's cluster. After each test, what its hosts logged as errors meanwhile is
+    printed: pytest shows it with a failure, where the hosts' logs are gone by then."""
+    folders = cluster_hosts.log_folders()
+    sizes = log_sizes(folders)
+    yield cluster_hosts
+    errors = errors_since(sizes, folders)
+    if errors:
+        print("\nerrors the hosts logged during the test:\n" + "\n".join(errors))

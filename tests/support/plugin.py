@@ -21,7 +21,7 @@ from osnova.database import utcnow
 from osnova.extensions import Clock, db
 from tests.support import factories
 from tests.support.clock import ManualClock
-from tests.support.cluster import cluster
+from tests.support.cluster import cluster, cluster_hosts
 from tests.support.databases import (
     SERVER_URL_VARIABLES,
     TABLES_CHILD_FIRST,
@@ -39,7 +39,7 @@ from tests.support.jobs import consumer_for, queue_storage
 from tests.support.mail import smtp_sink
 from tests.support.sentry import sentry_sink
 
-__all__ = ["cluster", "consumer_for", "queue_storage", "sentry_sink", "smtp_sink"]
+__all__ = ["cluster", "cluster_hosts", "consumer_for", "queue_storage", "sentry_sink", "smtp_sink"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
