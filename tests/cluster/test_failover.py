@@ -1,5 +1,6 @@
 """One app host dies, or loses its database, under load: nginx's passive health checks and
-retry rules keep reads answered, and no acknowledged write is lost or made twice."""
+retry rules keep reads answered (all but one the killed host was in the middle of answering),
+and no acknowledged write is lost or made twice."""
 
 from __future__ import annotations
 
@@ -41,7 +42,9 @@ def test_an_app_host_killed_under_write_load_loses_no_acknowledged_item_and_doub
     load.start(writers=3, readers=1)
     try:
         time.sleep(4)
+        killed_from = time.monotonic()
         cluster.services["app1"].kill()  # master and workers, SIGKILL
+        killed_by = time.monotonic()
         time.sleep(4)
         cluster.start_app("app1")
         cluster.wait_for_app("app1")
@@ -62,13 +65,18 @@ def test_an_app_host_killed_under_write_load_loses_no_acknowledged_item_and_doub
     stored = Counter(load.stored_titles())
     writes, reads = load.of_kind("write"), load.of_kind("read")
     failed_writes = Counter(o.status for o in writes if o.status != 201)
+    failed_reads = [o for o in reads if o.status != 200]
+    # nginx passes a read to the other host only while it has sent the client nothing: a read
+    # whose answer app1 had begun (its headers sent, its body not) when killed is cut off.
+    cut_off = [o for o in failed_reads if o.started <= killed_by and o.finished >= killed_from]
     figures = {
         "writes": len(writes),
         "acknowledged": len(acknowledged),
         "failed writes by status": dict(failed_writes),
         "stored but not acknowledged": len(set(stored) - set(acknowledged)),
         "reads": len(reads),
-        "failed reads": sum(o.status != 200 for o in reads),
+        "failed reads": len(failed_reads),
+        "of those, in flight at the kill": len(cut_off),
         "back in rotation after (s)": back_in_rotation,
     }
     record_property("failover", figures)
@@ -76,7 +84,8 @@ def test_an_app_host_killed_under_write_load_loses_no_acknowledged_item_and_doub
     assert len(acknowledged) > 20
     assert all(stored[title] == 1 for title in acknowledged)  # none lost
     assert [title for title, count in stored.items() if count > 1] == []  # none doubled
-    assert figures["failed reads"] == 0
+    assert failed_reads == cut_off
+    assert len(cut_off) <= 1  # one reader: at most one read in flight
     assert back_in_rotation is not None
 
 

@@ -2,11 +2,13 @@
 
 Writers create items over the API, each with a title of its own, so the database can be
 checked afterwards for every acknowledged (201) creation, exactly once. Readers list public
-items. A request that gets no answer at all counts as status -1.
+items. A request that gets no answer at all, or an answer cut off in its body, counts as
+status -1.
 """
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import threading
@@ -79,7 +81,7 @@ class Load:
                 status, upstream = answer.status, answer.headers.get(UPSTREAM_HEADER, "")
                 if status == 201:
                     assert json.loads(answer.body)["title"] == title
-            except OSError:
+            except (OSError, http.client.HTTPException):  # IncompleteRead: cut off
                 status, upstream = -1, ""
             self._keep(Outcome("write", started, time.monotonic(), status, upstream, title))
 
@@ -89,7 +91,7 @@ class Load:
             try:
                 answer = get_json(self.cluster.url, "/api/v1/items?limit=5", timeout=40)
                 status, upstream = answer.status, answer.headers.get(UPSTREAM_HEADER, "")
-            except OSError:
+            except (OSError, http.client.HTTPException):  # IncompleteRead: cut off
                 status, upstream = -1, ""
             self._keep(Outcome("read", started, time.monotonic(), status, upstream))
 
