@@ -60,10 +60,11 @@ def _json_error(raw: str) -> str | None:
 
 
 def _last_meaningful(exception: list[str]) -> str:
-    """The exception's own line: SQLAlchemy ends its messages with a link to its docs."""
+    """The exception's own line ("module.Error: message"), not what follows it: SQLAlchemy
+    ends with a link to its docs, and libpq's messages go on over indented lines."""
     for line in reversed(exception):
-        if line and not line.startswith("(Background on this error"):
-            return line.strip()
+        if line and not line[0].isspace() and not line.startswith("(Background on this"):
+            return line
     return exception[-1].strip()
 
 
