@@ -14,7 +14,12 @@ import pytest
 from osnova.gunicorn_worker import CROWDED_PER_THREAD, HAND_BACK_EVERY
 from tests.support.servers import Gunicorn, osnova_env
 
-PAIRS = 8
+PAIRS = 16
+# A busy worker still accepts one connection every BUSY_ACCEPT_INTERVAL, so on a loaded
+# machine, where the idle worker may not be scheduled that soon, a pair can land on one
+# worker now and then. The stock worker splits a pair about half the time: 13 or more of 16
+# would happen by chance for it about once in a hundred runs.
+SPLIT_AT_LEAST = 13
 
 
 def serve(tmp_path: Path, *, workers: int, threads: int) -> Gunicorn:
@@ -55,7 +60,8 @@ def test_two_requests_sent_together_run_on_two_workers(
     with ThreadPoolExecutor(2) as pool:
         worker_of(port, 0)  # both workers have booted: one has answered
         served = [set(pool.map(worker_of, [port, port], [0.3, 0.3])) for _ in range(PAIRS)]
-    assert all(len(workers) == 2 for workers in served), served
+    split = sum(len(workers) == 2 for workers in served)
+    assert split >= SPLIT_AT_LEAST, served
 
 
 def test_a_crowded_worker_hands_a_kept_alive_connection_back(tmp_path: Path) -> None:
