@@ -65,7 +65,7 @@ class Scenario:
     """One row of the table: a request that wrk repeats against one server."""
 
     name: str
-    server: str  # "osnova", "hello" or "peer"
+    server: str  # "osnova", "hello", "peer", "floor" or "floor-duties"
     path: str
     headers: list[str] = field(default_factory=list)
     script: Path | None = None  # a wrk Lua script, for a POST body
@@ -328,7 +328,8 @@ def deep_cursor(base: str) -> tuple[str, int]:
     return cursor, newest
 
 
-def scenarios(token: str, cursor: str, item_id: int) -> list[Scenario]:
+def scenarios(token: str, cursor: str, item_id: int, *, floor: bool) -> list[Scenario]:
+    """The table's rows; with ``floor`` (SQLite) also Flask's floor for three of them."""
     bearer = f"Authorization: Bearer {token}"
     post = DATA / "http-post.lua"
     post.write_text(
@@ -349,12 +350,30 @@ def scenarios(token: str, cursor: str, item_id: int) -> list[Scenario]:
         Scenario("HTML: /items", "osnova", "/items"),
         Scenario("HTML: /", "osnova", "/"),
         Scenario("API: create item (POST)", "osnova", "/api/v1/items", [bearer], post),
+        *(floor_scenarios() if floor else []),
     ]
 
 
+def floor_scenarios() -> list[Scenario]:
+    """Flask and ``sqlite3`` alone on the same statements (``peers/flask_floor.py``), bare
+    and with the per-request duties osnova must do: what osnova's rows can reach."""
+    rows = []
+    for server, label in (("floor", "Flask floor"), ("floor-duties", "Flask floor + duties")):
+        rows += [
+            Scenario(f"{label}: first 20 items", server, "/api/v1/items?limit=20"),
+            Scenario(f"{label}: search", server, f"/api/v1/items?limit=20&q={SEARCH_WORD}"),
+            Scenario(f"{label}: /items", server, "/items"),
+        ]
+    return rows
+
+
 def start_servers(stack: ExitStack, url: str, python: Path) -> dict[str, Server]:
-    """osnova (``osnova serve``), the Flask hello world and the FastAPI peer, all on 127.0.0.1."""
-    ports = {name: free_port() for name in ("osnova", "hello", "peer")}
+    """osnova (``osnova serve``), the Flask hello world and the FastAPI peer, all on 127.0.0.1;
+    on SQLite also the two Flask floors."""
+    names = ["osnova", "hello", "peer"]
+    if url.startswith("sqlite"):
+        names += ["floor", "floor-duties"]
+    ports = {name: free_port() for name in names}
     metrics = {name: str(DATA / f"http-metrics-{name}") for name in ports}
     osnova = [OSNOVA, "serve", "--host", "127.0.0.1", "--port", str(ports["osnova"])]
     osnova += ["--workers", "2"]
@@ -362,7 +381,26 @@ def start_servers(stack: ExitStack, url: str, python: Path) -> dict[str, Server]
     peer = [str(python.parent / "uvicorn"), "fastapi_items:app", "--app-dir", str(PEERS)]
     peer += ["--host", "127.0.0.1", "--port", str(ports["peer"]), "--workers", "2"]
     bind = {"OSNOVA_BIND": f"127.0.0.1:{ports['hello']}", "OSNOVA_WORKERS": "2"}
-    return {
+    floor = [GUNICORN, "-c", GUNICORN_CONF, "--chdir", str(PEERS), "flask_floor:app"]
+    floors = {
+        name: stack.enter_context(
+            serving(
+                name,
+                floor,
+                server_env(
+                    url,
+                    OSNOVA_BIND=f"127.0.0.1:{ports[name]}",
+                    OSNOVA_WORKERS="2",
+                    PROMETHEUS_MULTIPROC_DIR=metrics[name],
+                    FLOOR_DUTIES=str(int(name == "floor-duties")),
+                ),
+                ports[name],
+                "/api/v1/items?limit=1",
+            )
+        )
+        for name in names[3:]
+    }
+    return floors | {
         "osnova": stack.enter_context(
             serving(
                 "osnova",
@@ -408,7 +446,7 @@ def bench_database(
             name: stack.enter_context(s.log.open(errors="replace")) for name, s in servers.items()
         }
         cursor, item_id = deep_cursor(servers["osnova"].base)
-        rows = scenarios(token, cursor, item_id)
+        rows = scenarios(token, cursor, item_id, floor="floor" in servers)
         for scenario in rows:  # warm-up: load code, fill caches and pools
             base = servers[scenario.server].base
             run_wrk(wrk_argv(load, wrk, scenario, base, load.warmup), load.warmup)
@@ -566,7 +604,11 @@ def write_results(
         "(`osnova.gunicorn_worker`), 4 threads per worker, max_requests 100000 + up to 100000), "
         "OSNOVA_ENV=production. Flask hello: the same gunicorn "
         "config (`deploy/gunicorn.conf.py`). FastAPI peer: uvicorn with uvloop and httptools, "
-        f"2 workers, on the same database. Data: {USERS:,} users, {ITEMS:,} public items.",
+        f"2 workers, on the same database. Flask floor (SQLite only): `bench/peers/"
+        "flask_floor.py` under the same gunicorn config, osnova's statements through sqlite3 "
+        'with no extension, ORM or schema; "+ duties" adds osnova\'s request id, JSON log '
+        "line, Prometheus metrics, security headers and Host check. "
+        f"Data: {USERS:,} users, {ITEMS:,} public items.",
         "",
     ]
     header = (
@@ -584,7 +626,7 @@ def write_results(
         busy, own, cores = cpu[database]
         lines += [
             "",
-            f"CPU during the rounds, of {cores:,.0f} core-seconds: the bench (wrk and the three "
+            f"CPU during the rounds, of {cores:,.0f} core-seconds: the bench (wrk and the "
             f"servers) used {own:,.0f} s, everything else on the machine "
             f"{max(busy - own, 0):,.0f} s"
             + (" (including PostgreSQL's server processes)" if database == "PostgreSQL" else "")
